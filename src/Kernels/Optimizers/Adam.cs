@@ -1,0 +1,15 @@
+namespace MLNet.Extensions.Kernels.Optimizers;
+
+/// <summary>Adam and AdamW over a flat parameter buffer.</summary>
+public static class Adam
+{
+    /// <summary>
+    /// One step (step counts from 1). Adam adds weightDecay * p to the gradient (L2);
+    /// AdamW (<paramref name="decoupledWeightDecay"/>) instead multiplies p by (1 - lr * weightDecay) before the update.
+    /// m := b1 m + (1-b1) g; v := b2 v + (1-b2) g^2; p -= lr * (m / (1-b1^step)) / (sqrt(v / (1-b2^step)) + eps).
+    /// </summary>
+    public static void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> firstMoment,
+        Span<float> secondMoment, int step, float learningRate, float beta1, float beta2, float epsilon,
+        float weightDecay, bool decoupledWeightDecay)
+        => throw new NotImplementedException();
+}

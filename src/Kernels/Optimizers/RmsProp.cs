@@ -1,0 +1,13 @@
+namespace MLNet.Extensions.Kernels.Optimizers;
+
+/// <summary>RMSProp over a flat parameter buffer (PyTorch's semantics, not centered).</summary>
+public static class RmsProp
+{
+    /// <summary>
+    /// g := grad + weightDecay * p; s := alpha s + (1-alpha) g^2; with momentum: b := momentum b + g / (sqrt(s) + eps), p -= lr b;
+    /// without: p -= lr g / (sqrt(s) + eps). momentumBuffer may be empty when momentum is 0.
+    /// </summary>
+    public static void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> squareAverage,
+        Span<float> momentumBuffer, float learningRate, float alpha, float epsilon, float momentum, float weightDecay)
+        => throw new NotImplementedException();
+}

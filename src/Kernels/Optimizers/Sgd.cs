@@ -1,0 +1,13 @@
+namespace MLNet.Extensions.Kernels.Optimizers;
+
+/// <summary>Stochastic gradient descent with momentum and Nesterov's variant, over a flat parameter buffer (PyTorch's semantics).</summary>
+public static class Sgd
+{
+    /// <summary>
+    /// g := grad + weightDecay * p; v := momentum * v + g; p -= lr * (nesterov ? g + momentum * v : v).
+    /// With momentum 0, velocity is not touched and may be empty.
+    /// </summary>
+    public static void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> velocity,
+        float learningRate, float momentum, bool nesterov, float weightDecay)
+        => throw new NotImplementedException();
+}
