@@ -1,0 +1,157 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Extensions.Trainers.Training;
+
+namespace MLNet.Extensions.Trainers.Data;
+
+/// <summary>
+/// Streams an <see cref="IDataView"/> into <see cref="TrainingBatch"/>es through one cursor, validating every row on the
+/// way in: a wrong vector length, a NaN or a missing label stops training with a message naming column and row.
+/// </summary>
+internal sealed class DataViewBatchReader : IDisposable
+{
+    private readonly DataViewRowCursor _cursor;
+    private readonly ValueGetter<VBuffer<float>> _features;
+    private readonly ValueGetter<uint>? _keyLabel;
+    private readonly ValueGetter<bool>? _boolLabel;
+    private readonly ValueGetter<float>? _floatLabel;
+    private readonly ValueGetter<VBuffer<float>>? _vectorLabel;
+    private readonly string _featureColumn;
+    private readonly string? _labelColumn;
+    private readonly FeatureLayout _layout;
+    private readonly int _classes;
+    private VBuffer<float> _featureBuffer;
+    private VBuffer<float> _labelBuffer;
+    private long _row;
+
+    public DataViewBatchReader(IDataView data, string featureColumn, FeatureLayout layout, string? labelColumn,
+        PredictionTask task, int classes)
+    {
+        _featureColumn = featureColumn;
+        _labelColumn = labelColumn;
+        _layout = layout;
+        _classes = classes;
+        DataViewSchema.Column feature = ColumnChecks.Find(data.Schema, featureColumn, "feature");
+        DataViewSchema.Column? label = labelColumn is null ? null : ColumnChecks.Find(data.Schema, labelColumn, "label");
+        _cursor = data.GetRowCursor(label is null ? [feature] : [feature, label.Value]);
+        _features = _cursor.GetGetter<VBuffer<float>>(feature);
+        if (label is DataViewSchema.Column l)
+        {
+            switch (task)
+            {
+                case PredictionTask.MulticlassClassification:
+                    _keyLabel = _cursor.GetGetter<uint>(l);
+                    break;
+                case PredictionTask.BinaryClassification:
+                    _boolLabel = _cursor.GetGetter<bool>(l);
+                    break;
+                default:
+                    if (l.Type is VectorDataViewType)
+                        _vectorLabel = _cursor.GetGetter<VBuffer<float>>(l);
+                    else
+                        _floatLabel = _cursor.GetGetter<float>(l);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Rows read so far.</summary>
+    public long RowsRead => _row;
+
+    /// <summary>Fills up to <see cref="TrainingBatch.Capacity"/> samples; returns false when the data is exhausted.</summary>
+    public bool Fill(TrainingBatch batch)
+    {
+        int n = 0;
+        while (n < batch.Capacity && _cursor.MoveNext())
+        {
+            ReadFeatures(batch, n);
+            ReadLabel(batch, n);
+            _row++;
+            n++;
+        }
+        batch.Count = n;
+        return n > 0;
+    }
+
+    private void ReadFeatures(TrainingBatch batch, int index)
+    {
+        _features(ref _featureBuffer);
+        int length = _featureBuffer.Length;
+        bool lengthOk = _layout.VariableLength
+            ? length > 0 && length <= _layout.Size && length % _layout.StepSize == 0
+            : length == _layout.Size;
+        if (!lengthOk)
+        {
+            string expected = _layout.VariableLength
+                ? $"a positive multiple of {_layout.StepSize} no longer than {_layout.Size}"
+                : $"{_layout.Size}";
+            throw new InvalidOperationException(
+                $"Feature column '{_featureColumn}' has {length} values at row {_row}; expected {expected}.");
+        }
+        Span<float> destination = batch.Features.AsSpan(index * batch.FeatureSize, batch.FeatureSize);
+        destination.Clear();
+        if (_featureBuffer.IsDense)
+        {
+            _featureBuffer.GetValues().CopyTo(destination);
+        }
+        else
+        {
+            ReadOnlySpan<float> values = _featureBuffer.GetValues();
+            ReadOnlySpan<int> indices = _featureBuffer.GetIndices();
+            for (int i = 0; i < values.Length; i++)
+                destination[indices[i]] = values[i];
+        }
+        for (int i = 0; i < length; i++)
+        {
+            if (!float.IsFinite(destination[i]))
+                throw new InvalidOperationException(
+                    $"Feature column '{_featureColumn}' has a non-finite value ({destination[i]}) at row {_row}, slot {i}; " +
+                    "networks need finite inputs (replace missing values first, e.g. with ReplaceMissingValues).");
+        }
+        batch.Lengths[index] = length;
+    }
+
+    private void ReadLabel(TrainingBatch batch, int index)
+    {
+        if (_keyLabel is not null)
+        {
+            uint key = 0;
+            _keyLabel(ref key);
+            if (key == 0 || key > _classes)
+                throw new InvalidOperationException(
+                    $"Label column '{_labelColumn}' has a missing or out-of-range key at row {_row}; expected 1 to {_classes}.");
+            batch.ClassLabels[index] = (int)key - 1;
+        }
+        else if (_boolLabel is not null)
+        {
+            bool value = false;
+            _boolLabel(ref value);
+            batch.Targets[index] = value ? 1f : 0f;
+        }
+        else if (_floatLabel is not null)
+        {
+            float value = 0;
+            _floatLabel(ref value);
+            if (!float.IsFinite(value))
+                throw new InvalidOperationException($"Label column '{_labelColumn}' has a non-finite value ({value}) at row {_row}.");
+            batch.Targets[index] = value;
+        }
+        else if (_vectorLabel is not null)
+        {
+            _vectorLabel(ref _labelBuffer);
+            if (_labelBuffer.Length != batch.TargetSize)
+                throw new InvalidOperationException(
+                    $"Label column '{_labelColumn}' has {_labelBuffer.Length} values at row {_row}; expected {batch.TargetSize}.");
+            Span<float> destination = batch.Targets.AsSpan(index * batch.TargetSize, batch.TargetSize);
+            _labelBuffer.CopyTo(destination);
+            foreach (float v in destination)
+            {
+                if (!float.IsFinite(v))
+                    throw new InvalidOperationException($"Label column '{_labelColumn}' has a non-finite value ({v}) at row {_row}.");
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _cursor.Dispose();
+}

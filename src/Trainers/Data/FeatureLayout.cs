@@ -1,0 +1,7 @@
+namespace MLNet.Extensions.Trainers.Data;
+
+/// <summary>How a feature column is read: a fixed vector of <see cref="Size"/> floats, or a variable-length one padded to it.</summary>
+/// <param name="Size">Floats per sample in a batch (the maximum length for variable-length columns).</param>
+/// <param name="VariableLength">Whether rows may be shorter than <see cref="Size"/>.</param>
+/// <param name="StepSize">Rows must hold a whole number of steps of this many floats (1 for non-sequences).</param>
+internal readonly record struct FeatureLayout(int Size, bool VariableLength, int StepSize);

@@ -1,0 +1,19 @@
+namespace MLNet.Extensions.Trainers.Network.Layers;
+
+/// <summary>Reinterprets (C, H, W) as a flat vector; NCHW memory is already in that order, so this is a copy.</summary>
+internal sealed class FlattenLayer : Layer
+{
+    public FlattenLayer(TensorShape input)
+        : base(input, TensorShape.Vector(input.Size))
+    {
+    }
+
+    public override string Description => "flatten";
+
+    public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
+        => input.CopyTo(output);
+
+    public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
+        ReadOnlySpan<float> dOutput, Span<float> dInput)
+        => dOutput.CopyTo(dInput);
+}

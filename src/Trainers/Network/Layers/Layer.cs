@@ -1,0 +1,59 @@
+using MLNet.Extensions.Kernels.Primitives;
+
+namespace MLNet.Extensions.Trainers.Network.Layers;
+
+/// <summary>
+/// One stage of a network. A layer owns no buffers: parameters, gradients, caches and scratch are slices of flat
+/// buffers handed in through <see cref="LayerContext"/>, so one trained network can serve many threads and the whole
+/// gradient of a step lives in one array.
+/// </summary>
+internal abstract class Layer
+{
+    protected Layer(TensorShape inputShape, TensorShape outputShape)
+    {
+        InputShape = inputShape;
+        OutputShape = outputShape;
+    }
+
+    /// <summary>Shape of one input sample.</summary>
+    public TensorShape InputShape { get; }
+
+    /// <summary>Shape of one output sample.</summary>
+    public TensorShape OutputShape { get; }
+
+    /// <summary>Trained floats.</summary>
+    public virtual int ParameterCount => 0;
+
+    /// <summary>Non-trained floats saved with the model.</summary>
+    public virtual int StateCount => 0;
+
+    /// <summary>Floats kept from forward to backward for a batch of <paramref name="batch"/>.</summary>
+    public virtual int CacheSize(int batch) => 0;
+
+    /// <summary>Ints kept from forward to backward for a batch of <paramref name="batch"/>.</summary>
+    public virtual int IndexCacheSize(int batch) => 0;
+
+    /// <summary>Scratch floats one call needs for a batch of <paramref name="batch"/>.</summary>
+    public virtual int WorkspaceSize(int batch) => 0;
+
+    /// <summary>Named blocks of <see cref="ParameterCount"/>, in order; weight decay applies only where <c>Decay</c> is set.</summary>
+    public virtual IEnumerable<ParameterBlock> ParameterBlocks => [];
+
+    /// <summary>A short human description, e.g. "conv 16@5x5 stride 1 pad 2".</summary>
+    public abstract string Description { get; }
+
+    /// <summary>Draws initial parameters and resets state.</summary>
+    public virtual void Initialize(Span<float> parameters, Span<float> state, ref KernelRandom random)
+    {
+    }
+
+    /// <summary>output (N, out) := layer(input (N, in)).</summary>
+    public abstract void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>
+    /// dInput (N, in) := gradient w.r.t. the input (overwritten; empty when nobody needs it);
+    /// parameter gradients accumulate into <see cref="LayerContext.Gradients"/>.
+    /// </summary>
+    public abstract void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
+        ReadOnlySpan<float> dOutput, Span<float> dInput);
+}

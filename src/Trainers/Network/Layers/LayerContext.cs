@@ -1,0 +1,26 @@
+using MLNet.Extensions.Kernels.Primitives;
+
+namespace MLNet.Extensions.Trainers.Network.Layers;
+
+/// <summary>Everything one layer call needs besides its input and output: its slices of the flat buffers and the batch size.</summary>
+internal ref struct LayerContext
+{
+    /// <summary>Samples in this batch.</summary>
+    public int Batch;
+    /// <summary>True while training: dropout drops, batch norm uses batch statistics.</summary>
+    public bool Training;
+    /// <summary>This layer's trained parameters.</summary>
+    public ReadOnlySpan<float> Parameters;
+    /// <summary>This layer's slice of the flat gradient buffer; backward accumulates into it.</summary>
+    public Span<float> Gradients;
+    /// <summary>This layer's non-trained state saved with the model (batch norm's running statistics).</summary>
+    public Span<float> State;
+    /// <summary>Floats this layer keeps from forward to backward (dropout mask, batch statistics).</summary>
+    public Span<float> Cache;
+    /// <summary>Indices this layer keeps from forward to backward (max-pool winners).</summary>
+    public Span<int> IndexCache;
+    /// <summary>Scratch space valid only during one call.</summary>
+    public Span<float> Workspace;
+    /// <summary>The network's generator, for dropout.</summary>
+    public ref KernelRandom Random;
+}

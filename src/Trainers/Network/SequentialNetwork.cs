@@ -1,0 +1,148 @@
+using MLNet.Extensions.Kernels.Primitives;
+using MLNet.Extensions.Trainers.Network.Layers;
+using MLNet.Extensions.Trainers.Network.Specs;
+
+namespace MLNet.Extensions.Trainers.Network;
+
+/// <summary>
+/// A stack of layers over one flat <see cref="ParameterBuffer"/>. The network itself is immutable once built and holds
+/// no per-batch memory: callers bring a <see cref="SequentialWorkspace"/>, so several threads can score with one network.
+/// </summary>
+internal sealed class SequentialNetwork
+{
+    private readonly Layer[] _layers;
+    private readonly int[] _parameterOffsets;
+    private readonly int[] _stateOffsets;
+
+    public SequentialNetwork(TensorShape inputShape, IEnumerable<LayerSpec> specs)
+    {
+        InputShape = inputShape;
+        var layers = new List<Layer>();
+        TensorShape shape = inputShape;
+        int position = 0;
+        foreach (LayerSpec spec in specs)
+        {
+            Layer layer;
+            try
+            {
+                spec.Validate();
+                layer = spec.Build(shape);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Layer {position} ({spec}) on input {shape}: {e.Message}", e.ParamName, e);
+            }
+            if (layer.OutputShape.Size <= 0 || layer.OutputShape.Height <= 0 || layer.OutputShape.Width <= 0)
+                throw new ArgumentException($"Layer {position} ({spec}) turns input {shape} into an empty output {layer.OutputShape}.");
+            layers.Add(layer);
+            shape = layer.OutputShape;
+            position++;
+        }
+        _layers = layers.ToArray();
+        _parameterOffsets = new int[_layers.Length + 1];
+        _stateOffsets = new int[_layers.Length + 1];
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            _parameterOffsets[i + 1] = _parameterOffsets[i] + _layers[i].ParameterCount;
+            _stateOffsets[i + 1] = _stateOffsets[i] + _layers[i].StateCount;
+        }
+        OutputShape = shape;
+    }
+
+    /// <summary>Shape of one input sample.</summary>
+    public TensorShape InputShape { get; }
+
+    /// <summary>Shape of one output sample.</summary>
+    public TensorShape OutputShape { get; }
+
+    /// <summary>The layers, first applied first.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>Total trained floats.</summary>
+    public int ParameterCount => _parameterOffsets[^1];
+
+    /// <summary>Total non-trained state floats.</summary>
+    public int StateCount => _stateOffsets[^1];
+
+    /// <summary>Offset of layer <paramref name="index"/>'s parameters in the flat buffer.</summary>
+    public int ParameterOffset(int index) => _parameterOffsets[index];
+
+    /// <summary>Every named parameter block with absolute offsets, e.g. "2.weight".</summary>
+    public IEnumerable<ParameterBlock> ParameterBlocks()
+    {
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            foreach (ParameterBlock block in _layers[i].ParameterBlocks)
+                yield return block with { Name = $"{i}.{block.Name}", Offset = block.Offset + _parameterOffsets[i] };
+        }
+    }
+
+    /// <summary>Draws initial parameters for every layer from <paramref name="random"/>.</summary>
+    public void Initialize(ParameterBuffer buffer, ref KernelRandom random)
+    {
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            _layers[i].Initialize(
+                buffer.Values.AsSpan(_parameterOffsets[i], _layers[i].ParameterCount),
+                buffer.State.AsSpan(_stateOffsets[i], _layers[i].StateCount), ref random);
+        }
+    }
+
+    /// <summary>
+    /// Runs every layer on the first <paramref name="batch"/> samples of <see cref="SequentialWorkspace.Input"/>;
+    /// returns the output (N, OutputShape.Size). Training mode updates running statistics in <paramref name="state"/>.
+    /// </summary>
+    public ReadOnlySpan<float> Forward(SequentialWorkspace workspace, int batch, ReadOnlySpan<float> parameters,
+        Span<float> state, bool training)
+    {
+        workspace.EnsureCapacity(batch);
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            Layer layer = _layers[i];
+            LayerContext context = Context(workspace, i, batch, training, parameters, Span<float>.Empty, state);
+            layer.Forward(ref context,
+                workspace.Activation(i)[..(batch * layer.InputShape.Size)],
+                workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)]);
+        }
+        return workspace.Activation(_layers.Length)[..(batch * OutputShape.Size)];
+    }
+
+    /// <summary>
+    /// Backpropagates <paramref name="dOutput"/> (N, OutputShape.Size) through the batch of the last training forward,
+    /// accumulating into <paramref name="gradients"/>. The input gradient is not computed.
+    /// </summary>
+    public void Backward(SequentialWorkspace workspace, int batch, ReadOnlySpan<float> parameters, Span<float> gradients,
+        Span<float> state, ReadOnlySpan<float> dOutput)
+    {
+        Span<float> upstream = workspace.Gradient(_layers.Length % 2)[..dOutput.Length];
+        dOutput.CopyTo(upstream);
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            Layer layer = _layers[i];
+            Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(i % 2)[..(batch * layer.InputShape.Size)];
+            LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
+            layer.Backward(ref context,
+                workspace.Activation(i)[..(batch * layer.InputShape.Size)],
+                workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)],
+                workspace.Gradient((i + 1) % 2)[..(batch * layer.OutputShape.Size)], dInput);
+        }
+    }
+
+    private LayerContext Context(SequentialWorkspace workspace, int index, int batch, bool training,
+        ReadOnlySpan<float> parameters, Span<float> gradients, Span<float> state)
+    {
+        Layer layer = _layers[index];
+        return new LayerContext
+        {
+            Batch = batch,
+            Training = training,
+            Parameters = parameters.Slice(_parameterOffsets[index], layer.ParameterCount),
+            Gradients = gradients.IsEmpty ? Span<float>.Empty : gradients.Slice(_parameterOffsets[index], layer.ParameterCount),
+            State = state.Slice(_stateOffsets[index], layer.StateCount),
+            Cache = workspace.Cache(index),
+            IndexCache = workspace.IndexCache(index),
+            Workspace = workspace.Scratch,
+            Random = ref workspace.Random,
+        };
+    }
+}

@@ -1,0 +1,77 @@
+using MLNet.Extensions.Kernels.Losses;
+
+namespace MLNet.Extensions.Trainers.Training;
+
+/// <summary>The loss and validation metric of a <see cref="PredictionTask"/>, over a network's raw outputs (logits).</summary>
+internal sealed class LossFunction
+{
+    private readonly PredictionTask _task;
+    private readonly int _outputs;
+    private float[] _probabilities = [];
+
+    public LossFunction(PredictionTask task, int outputs)
+    {
+        _task = task;
+        _outputs = outputs;
+    }
+
+    /// <summary>Name of the validation metric: accuracy for classification, RMSE for regression.</summary>
+    public string MetricName => _task == PredictionTask.Regression ? "rmse" : "accuracy";
+
+    /// <summary>Returns the summed loss of the batch and writes dOutputs := d(mean loss)/d(outputs).</summary>
+    public double Compute(TrainingBatch batch, ReadOnlySpan<float> outputs, Span<float> dOutputs, out double metricSum)
+    {
+        int n = batch.Count;
+        if (_probabilities.Length < n * _outputs)
+            _probabilities = new float[batch.Capacity * _outputs];
+        Span<float> probabilities = _probabilities.AsSpan(0, n * _outputs);
+        float scale = 1f / n;
+        double loss;
+        switch (_task)
+        {
+            case PredictionTask.MulticlassClassification:
+                loss = SoftmaxCrossEntropy.Forward(n, _outputs, outputs, batch.ClassLabels.AsSpan(0, n), [], probabilities);
+                if (!dOutputs.IsEmpty)
+                    SoftmaxCrossEntropy.Backward(n, _outputs, probabilities, batch.ClassLabels.AsSpan(0, n), [], scale, dOutputs);
+                metricSum = CountCorrect(probabilities, batch.ClassLabels.AsSpan(0, n));
+                break;
+            case PredictionTask.BinaryClassification:
+                loss = SigmoidBinaryCrossEntropy.Forward(outputs, batch.Targets.AsSpan(0, n), [], probabilities);
+                if (!dOutputs.IsEmpty)
+                    SigmoidBinaryCrossEntropy.Backward(probabilities, batch.Targets.AsSpan(0, n), [], scale, dOutputs);
+                metricSum = 0;
+                for (int i = 0; i < n; i++)
+                    metricSum += (probabilities[i] >= 0.5f) == (batch.Targets[i] >= 0.5f) ? 1 : 0;
+                break;
+            default:
+                loss = MeanSquaredError.Forward(_outputs, outputs, batch.Targets.AsSpan(0, n * _outputs), []);
+                if (!dOutputs.IsEmpty)
+                    MeanSquaredError.Backward(_outputs, outputs, batch.Targets.AsSpan(0, n * _outputs), [], scale / _outputs, dOutputs);
+                metricSum = loss / _outputs;
+                loss /= _outputs;
+                break;
+        }
+        return loss;
+    }
+
+    /// <summary>Turns summed metric values over <paramref name="samples"/> samples into the reported metric.</summary>
+    public double FinishMetric(double metricSum, long samples) =>
+        _task == PredictionTask.Regression ? Math.Sqrt(metricSum / samples) : metricSum / samples;
+
+    private int CountCorrect(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> labels)
+    {
+        int correct = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            ReadOnlySpan<float> row = probabilities.Slice(i * _outputs, _outputs);
+            int best = 0;
+            for (int c = 1; c < row.Length; c++)
+            {
+                if (row[c] > row[best])
+                    best = c;
+            }
+            correct += best == labels[i] ? 1 : 0;
+        }
+        return correct;
+    }
+}

@@ -1,0 +1,110 @@
+namespace MLNet.Extensions.Trainers.Training;
+
+/// <summary>
+/// Options every network trainer shares. A record of plain values: copy with <c>with</c>, compare with <c>==</c>,
+/// print with <c>ToString()</c>, so that an experiment runner can sweep them. <see cref="Validate"/> names the bad option.
+/// </summary>
+public abstract record NetworkTrainingOptions
+{
+    /// <summary>Defaults shared by the trainers and their catalog methods.</summary>
+    public static class Defaults
+    {
+        /// <summary>Default label column.</summary>
+        public const string LabelColumnName = "Label";
+        /// <summary>Default feature column.</summary>
+        public const string FeatureColumnName = "Features";
+        /// <summary>Default epochs.</summary>
+        public const int Epochs = 10;
+        /// <summary>Default mini-batch size.</summary>
+        public const int BatchSize = 64;
+        /// <summary>Default learning rate (Adam's usual).</summary>
+        public const float LearningRate = 1e-3f;
+    }
+
+    /// <summary>Label column: a key for multiclass, Boolean for binary, Single for regression.</summary>
+    public string LabelColumnName { get; init; } = Defaults.LabelColumnName;
+
+    /// <summary>Feature column: a vector of Single.</summary>
+    public string FeatureColumnName { get; init; } = Defaults.FeatureColumnName;
+
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; init; } = Defaults.Epochs;
+
+    /// <summary>Samples per gradient step.</summary>
+    public int BatchSize { get; init; } = Defaults.BatchSize;
+
+    /// <summary>Update rule.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    /// <summary>Initial learning rate.</summary>
+    public float LearningRate { get; init; } = Defaults.LearningRate;
+
+    /// <summary>Momentum for SGD and RMSProp.</summary>
+    public float Momentum { get; init; } = 0.9f;
+
+    /// <summary>Use Nesterov momentum with SGD.</summary>
+    public bool Nesterov { get; init; }
+
+    /// <summary>L2 weight decay on weights (not biases or normalization scales); decoupled for AdamW.</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>Learning-rate schedule.</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
+    /// <summary>Epochs between decays for <see cref="LearningRateSchedule.Step"/>.</summary>
+    public int StepEpochs { get; init; } = 10;
+
+    /// <summary>Decay factor for <see cref="LearningRateSchedule.Step"/>.</summary>
+    public float StepGamma { get; init; } = 0.1f;
+
+    /// <summary>Final rate for <see cref="LearningRateSchedule.Cosine"/>.</summary>
+    public float MinLearningRate { get; init; }
+
+    /// <summary>Rescales a step's gradient when its global L2 norm exceeds this; 0 turns clipping off.</summary>
+    public float GradientClipNorm { get; init; }
+
+    /// <summary>Share of the training rows held out for validation when no validation set is given; 0 for none.</summary>
+    public float ValidationFraction { get; init; }
+
+    /// <summary>Stop after this many epochs without a better validation loss; 0 turns early stopping off.</summary>
+    public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>After training with validation, keep the weights of the epoch with the lowest validation loss.</summary>
+    public bool RestoreBestWeights { get; init; } = true;
+
+    /// <summary>Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Kernel threads; null uses every core.</summary>
+    public int? ThreadCount { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public virtual void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), LabelColumnName, "a column name");
+        Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
+        Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
+        Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
+        Require(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, "Sgd, Adam, AdamW or RmsProp");
+        Require(float.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "a positive number");
+        Require(float.IsFinite(Momentum) && Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "in [0, 1)");
+        Require(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "zero or positive");
+        Require(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, "Constant, Step or Cosine");
+        Require(StepEpochs >= 1, nameof(StepEpochs), StepEpochs, "at least 1");
+        Require(float.IsFinite(StepGamma) && StepGamma > 0 && StepGamma <= 1, nameof(StepGamma), StepGamma, "in (0, 1]");
+        Require(float.IsFinite(MinLearningRate) && MinLearningRate >= 0 && MinLearningRate <= LearningRate,
+            nameof(MinLearningRate), MinLearningRate, "in [0, LearningRate]");
+        Require(float.IsFinite(GradientClipNorm) && GradientClipNorm >= 0, nameof(GradientClipNorm), GradientClipNorm, "zero (off) or positive");
+        Require(float.IsFinite(ValidationFraction) && ValidationFraction >= 0 && ValidationFraction < 1,
+            nameof(ValidationFraction), ValidationFraction, "in [0, 1)");
+        Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "zero (off) or positive");
+        Require(ThreadCount is null or >= 1, nameof(ThreadCount), ThreadCount!, "null or at least 1");
+    }
+
+    /// <summary>Throws the <see cref="ArgumentException"/> every option check uses.</summary>
+    protected static void Require(bool condition, string option, object? value, string expected)
+    {
+        if (!condition)
+            throw new ArgumentException($"Option {option} is {value ?? "null"}; expected {expected}.", option);
+    }
+}
