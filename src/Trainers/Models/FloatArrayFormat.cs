@@ -1,0 +1,46 @@
+namespace MLNet.Extensions.Trainers.Models;
+
+/// <summary>
+/// Float blocks in model files: int32 count, the floats, then a 32-bit FNV-1a checksum of their bytes, so a damaged
+/// weight fails loudly on load instead of silently changing predictions.
+/// </summary>
+internal static class FloatArrayFormat
+{
+    /// <summary>Writes count, values and checksum.</summary>
+    public static void Write(BinaryWriter writer, ReadOnlySpan<float> values)
+    {
+        writer.Write(values.Length);
+        ReadOnlySpan<byte> bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values);
+        writer.Write(bytes);
+        writer.Write(Checksum(bytes));
+    }
+
+    /// <summary>Reads a block whose count must equal <paramref name="destination"/>'s length; <paramref name="what"/> names it in errors.</summary>
+    public static void ReadInto(BinaryReader reader, Span<float> destination, string what)
+    {
+        int count = reader.ReadInt32();
+        if (count != destination.Length)
+            throw new InvalidDataException($"{what}: the file holds {count} floats; the architecture needs {destination.Length}.");
+        Span<byte> bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination);
+        int read = reader.BaseStream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        if (read != bytes.Length)
+            throw new InvalidDataException($"{what}: the file ends after {read} of {bytes.Length} bytes.");
+        uint stored = reader.ReadUInt32();
+        uint actual = Checksum(bytes);
+        if (stored != actual)
+            throw new InvalidDataException($"{what}: checksum mismatch (stored {stored:X8}, computed {actual:X8}); the model file is damaged.");
+        foreach (float v in destination)
+        {
+            if (!float.IsFinite(v))
+                throw new InvalidDataException($"{what}: holds a non-finite value ({v}).");
+        }
+    }
+
+    private static uint Checksum(ReadOnlySpan<byte> bytes)
+    {
+        uint hash = 2166136261;
+        foreach (byte b in bytes)
+            hash = (hash ^ b) * 16777619;
+        return hash;
+    }
+}

@@ -1,0 +1,71 @@
+using MLNet.Extensions.Kernels.Activations;
+
+namespace MLNet.Extensions.Trainers.Network.Specs;
+
+/// <summary>
+/// Binary form of layer specs inside a model file.
+/// Per spec: byte kind, then the kind's fields as int32/float32 (conv: filters, kernel, stride, padding;
+/// activation: kind, slope; pooling: kind, size, stride, padding; dense: units; dropout: rate; flatten, batchnorm: none).
+/// Every value read is checked by the spec's own <see cref="LayerSpec.Validate"/>.
+/// </summary>
+internal static class LayerSpecFormat
+{
+    private const byte Conv = 1, Act = 2, Pool = 3, Flat = 4, DenseKind = 5, Drop = 6, Norm = 7;
+
+    /// <summary>Writes <paramref name="spec"/>.</summary>
+    public static void Write(BinaryWriter writer, LayerSpec spec)
+    {
+        switch (spec)
+        {
+            case Conv2dSpec c:
+                writer.Write(Conv); writer.Write(c.Filters); writer.Write(c.KernelSize); writer.Write(c.Stride); writer.Write(c.Padding);
+                break;
+            case ActivationSpec a:
+                writer.Write(Act); writer.Write((int)a.Kind); writer.Write(a.LeakySlope);
+                break;
+            case PoolingSpec p:
+                writer.Write(Pool); writer.Write((int)p.Kind); writer.Write(p.Size); writer.Write(p.Stride); writer.Write(p.Padding);
+                break;
+            case FlattenSpec:
+                writer.Write(Flat);
+                break;
+            case DenseSpec d:
+                writer.Write(DenseKind); writer.Write(d.Units);
+                break;
+            case DropoutSpec d:
+                writer.Write(Drop); writer.Write(d.Rate);
+                break;
+            case BatchNormSpec:
+                writer.Write(Norm);
+                break;
+            default:
+                throw new NotSupportedException($"Layer spec {spec.GetType().Name} has no saved form.");
+        }
+    }
+
+    /// <summary>Reads one spec, throwing <see cref="InvalidDataException"/> for an unknown kind or invalid fields.</summary>
+    public static LayerSpec Read(BinaryReader reader)
+    {
+        byte kind = reader.ReadByte();
+        LayerSpec spec = kind switch
+        {
+            Conv => new Conv2dSpec(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32()),
+            Act => new ActivationSpec((ActivationKind)reader.ReadInt32(), reader.ReadSingle()),
+            Pool => new PoolingSpec((PoolingKind)reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32()),
+            Flat => new FlattenSpec(),
+            DenseKind => new DenseSpec(reader.ReadInt32()),
+            Drop => new DropoutSpec(reader.ReadSingle()),
+            Norm => new BatchNormSpec(),
+            _ => throw new InvalidDataException($"Unknown layer kind {kind} in the model's layer list."),
+        };
+        try
+        {
+            spec.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Saved layer {spec} is invalid: {e.Message}", e);
+        }
+        return spec;
+    }
+}
