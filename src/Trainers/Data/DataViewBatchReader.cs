@@ -77,17 +77,9 @@ internal sealed class DataViewBatchReader : IDisposable
     {
         _features(ref _featureBuffer);
         int length = _featureBuffer.Length;
-        bool lengthOk = _layout.VariableLength
-            ? length > 0 && length <= _layout.Size && length % _layout.StepSize == 0
-            : length == _layout.Size;
-        if (!lengthOk)
-        {
-            string expected = _layout.VariableLength
-                ? $"a positive multiple of {_layout.StepSize} no longer than {_layout.Size}"
-                : $"{_layout.Size}";
+        if (!_layout.Accepts(length))
             throw new InvalidOperationException(
-                $"Feature column '{_featureColumn}' has {length} values at row {_row}; expected {expected}.");
-        }
+                $"Feature column '{_featureColumn}' has {length} values at row {_row}; expected {_layout.Describe()}.");
         Span<float> destination = batch.Features.AsSpan(index * batch.FeatureSize, batch.FeatureSize);
         destination.Clear();
         if (_featureBuffer.IsDense)

@@ -1,0 +1,68 @@
+using MLNet.Extensions.Trainers.Training;
+
+namespace MLNet.Extensions.Trainers.Forecasting;
+
+/// <summary>
+/// Options of the LSTM forecaster: which series to learn, how far to look back and ahead, how to remove the trend,
+/// the network and the confidence bounds, plus the shared training options.
+/// </summary>
+public sealed record LstmForecastingOptions : NetworkTrainingOptions
+{
+    /// <summary>Sets forecaster defaults: gradient clipping on, smaller batches than classifiers use.</summary>
+    public LstmForecastingOptions()
+    {
+        GradientClipNorm = 5f;
+        BatchSize = 32;
+        Epochs = 60;
+    }
+
+    /// <summary>The series column: one Single value per row, rows in time order.</summary>
+    public string InputColumnName { get; init; } = "Value";
+
+    /// <summary>Column that receives the forecast vector of <see cref="Horizon"/> values.</summary>
+    public string OutputColumnName { get; init; } = "Forecast";
+
+    /// <summary>Column for the lower confidence bounds, or null for none.</summary>
+    public string? LowerBoundColumnName { get; init; }
+
+    /// <summary>Column for the upper confidence bounds, or null for none.</summary>
+    public string? UpperBoundColumnName { get; init; }
+
+    /// <summary>Past values the network reads for each forecast.</summary>
+    public int WindowSize { get; init; } = 24;
+
+    /// <summary>Steps forecast at once.</summary>
+    public int Horizon { get; init; } = 1;
+
+    /// <summary>
+    /// 1 models first differences (the trend becomes a level the network can learn), 0 models the values themselves.
+    /// Either way the modelled series is standardized with statistics learned in Fit.
+    /// </summary>
+    public int DifferencingOrder { get; init; } = 1;
+
+    /// <summary>Hidden units of the LSTM.</summary>
+    public int HiddenSize { get; init; } = 32;
+
+    /// <summary>Stacked LSTM layers.</summary>
+    public int LayerCount { get; init; } = 1;
+
+    /// <summary>Probability mass inside the bounds, from the training residuals assumed normal.</summary>
+    public float ConfidenceLevel { get; init; } = 0.95f;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        Require(!string.IsNullOrWhiteSpace(InputColumnName), nameof(InputColumnName), InputColumnName, "a column name");
+        Require(!string.IsNullOrWhiteSpace(OutputColumnName), nameof(OutputColumnName), OutputColumnName, "a column name");
+        Require(WindowSize >= 1, nameof(WindowSize), WindowSize, "at least 1");
+        Require(Horizon >= 1, nameof(Horizon), Horizon, "at least 1");
+        Require(DifferencingOrder is 0 or 1, nameof(DifferencingOrder), DifferencingOrder, "0 or 1");
+        Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
+        Require(LayerCount >= 1, nameof(LayerCount), LayerCount, "at least 1");
+        Require(float.IsFinite(ConfidenceLevel) && ConfidenceLevel > 0 && ConfidenceLevel < 1, nameof(ConfidenceLevel), ConfidenceLevel, "in (0, 1)");
+    }
+
+    /// <summary>Fewest values Fit needs: one window plus the horizon, after differencing.</summary>
+    public int MinimumSeriesLength => WindowSize + Horizon + DifferencingOrder;
+}

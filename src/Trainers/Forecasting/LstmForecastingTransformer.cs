@@ -1,0 +1,146 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.Extensions.Trainers.Forecasting;
+using MLNet.Extensions.Trainers.Models;
+using MLNet.Extensions.Trainers.Training;
+
+[assembly: LoadableClass(typeof(LstmForecastingTransformer), null, typeof(SignatureLoadModel),
+    "MLNet.Extensions LSTM forecaster", LstmForecastingTransformer.LoaderSignature)]
+
+namespace MLNet.Extensions.Trainers.Forecasting;
+
+/// <summary>
+/// A trained LSTM forecaster. Applied to a series it adds, at every row, the forecast of the next Horizon values from
+/// the rows up to and including that one (NaN until enough history has been seen), so rows must arrive in time order.
+/// For one observation at a time, use <see cref="CreateForecastEngine(IEnumerable{float})"/>.
+/// </summary>
+public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
+{
+    internal const string LoaderSignature = "MLNetExtLstmForecast";
+
+    // Version history: 0x00010001 initial.
+    private static VersionInfo GetVersionInfo() => new(
+        modelSignature: "MLNXLFCT",
+        verWrittenCur: 0x00010001,
+        verReadableCur: 0x00010001,
+        verWeCanReadBack: 0x00010001,
+        loaderSignature: LoaderSignature,
+        loaderAssemblyName: typeof(LstmForecastingTransformer).Assembly.GetName().Name);
+
+    private readonly IHost _host;
+
+    internal LstmForecastingTransformer(IHostEnvironment env, string inputColumn, string outputColumn, string? lowerColumn,
+        string? upperColumn, LstmForecastModel model)
+    {
+        _host = env.Register(nameof(LstmForecastingTransformer));
+        InputColumnName = inputColumn;
+        OutputColumnName = outputColumn;
+        LowerBoundColumnName = lowerColumn;
+        UpperBoundColumnName = upperColumn;
+        Model = model;
+    }
+
+    internal LstmForecastModel Model { get; }
+
+    /// <summary>The series column.</summary>
+    public string InputColumnName { get; }
+
+    /// <summary>The forecast column.</summary>
+    public string OutputColumnName { get; }
+
+    /// <summary>The lower-bound column, or null.</summary>
+    public string? LowerBoundColumnName { get; }
+
+    /// <summary>The upper-bound column, or null.</summary>
+    public string? UpperBoundColumnName { get; }
+
+    /// <summary>Values per forecast.</summary>
+    public int Horizon => Model.Horizon;
+
+    /// <summary>Per-epoch history of the training run.</summary>
+    public IReadOnlyList<TrainingProgress> TrainingHistory => Model.History;
+
+    /// <summary>False: each row's output depends on the rows before it.</summary>
+    public bool IsRowToRowMapper => false;
+
+    /// <summary>An engine primed with <paramref name="history"/> (the most recent observations, oldest first).</summary>
+    public LstmForecastEngine CreateForecastEngine(IEnumerable<float>? history = null) => new(Model, history ?? []);
+
+    /// <summary>An engine primed with the last values of <paramref name="data"/>'s series column.</summary>
+    public LstmForecastEngine CreateForecastEngine(IDataView data) =>
+        new(Model, LstmForecastingEstimator.ReadSeries(data, InputColumnName).TakeLast(Model.HistoryLength));
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        DataViewSchema.Column? input = inputSchema.GetColumnOrNull(InputColumnName);
+        if (input is null || input.Value.Type != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"The series column '{InputColumnName}' must be a Single column of the input; it is {input?.Type.ToString() ?? "missing"}.");
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        var vector = new VectorDataViewType(NumberDataViewType.Single, Horizon);
+        foreach (string name in OutputColumns)
+            builder.AddColumn(name, vector);
+        return builder.ToSchema();
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new ForecastDataView(this, input, GetOutputSchema(input.Schema));
+    }
+
+    /// <summary>Not available: forecasts depend on earlier rows. Use <see cref="CreateForecastEngine(IEnumerable{float})"/>.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        throw new InvalidOperationException("Forecasts depend on earlier rows, so there is no row-to-row mapper; use CreateForecastEngine.");
+
+    internal IReadOnlyList<string> OutputColumns =>
+        new[] { OutputColumnName, LowerBoundColumnName, UpperBoundColumnName }.OfType<string>().ToArray();
+
+    // Binary format: string input, output; bool + string lower; bool + string upper; LstmForecastModel; TrainingHistoryFormat.
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(GetVersionInfo());
+        ctx.Writer.Write(InputColumnName);
+        ctx.Writer.Write(OutputColumnName);
+        WriteOptional(ctx.Writer, LowerBoundColumnName);
+        WriteOptional(ctx.Writer, UpperBoundColumnName);
+        Model.Save(ctx.Writer);
+        TrainingHistoryFormat.Write(ctx.Writer, Model.History);
+    }
+
+    private static LstmForecastingTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+    {
+        ctx.CheckAtModel(GetVersionInfo());
+        try
+        {
+            string input = ctx.Reader.ReadString(), output = ctx.Reader.ReadString();
+            string? lower = ReadOptional(ctx.Reader), upper = ReadOptional(ctx.Reader);
+            LstmForecastModel model = LstmForecastModel.Load(ctx.Reader);
+            model.History = TrainingHistoryFormat.Read(ctx.Reader);
+            return new LstmForecastingTransformer(env, input, output, lower, upper, model);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("LstmForecastingTransformer: the saved forecaster is truncated.", e);
+        }
+    }
+
+    private static void WriteOptional(BinaryWriter writer, string? value)
+    {
+        writer.Write(value is not null);
+        writer.Write(value ?? "");
+    }
+
+    private static string? ReadOptional(BinaryReader reader)
+    {
+        bool has = reader.ReadBoolean();
+        string value = reader.ReadString();
+        return has ? value : null;
+    }
+}

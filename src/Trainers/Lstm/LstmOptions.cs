@@ -1,0 +1,58 @@
+using MLNet.Extensions.Trainers.Training;
+
+namespace MLNet.Extensions.Trainers.Lstm;
+
+/// <summary>Options of the LSTM sequence trainers: how to read sequences and the shape of the network, plus the shared training options.</summary>
+public sealed record LstmOptions : NetworkTrainingOptions
+{
+    /// <summary>Defaults of the LSTM options.</summary>
+    public static new class Defaults
+    {
+        /// <summary>Hidden units per direction.</summary>
+        public const int HiddenSize = 64;
+        /// <summary>Gradient norm bound; recurrent networks need clipping against exploding gradients.</summary>
+        public const float GradientClipNorm = 5f;
+    }
+
+    /// <summary>Sets the LSTM defaults that differ from the shared ones (gradient clipping on).</summary>
+    public LstmOptions()
+    {
+        GradientClipNorm = Defaults.GradientClipNorm;
+    }
+
+    /// <summary>Features per time step (F); 0 takes it from a 2-D (T, F) feature column type, else 1.</summary>
+    public int FeaturesPerStep { get; init; }
+
+    /// <summary>Per-sequence features stored after the steps in the feature vector (joined to the last hidden state).</summary>
+    public int TrailingFeatures { get; init; }
+
+    /// <summary>Whether the feature column holds vectors of varying length (T = (length - TrailingFeatures) / F); shorter sequences are padded and masked.</summary>
+    public bool VariableLength { get; init; }
+
+    /// <summary>Hidden units per direction of every LSTM layer.</summary>
+    public int HiddenSize { get; init; } = Defaults.HiddenSize;
+
+    /// <summary>Stacked LSTM layers.</summary>
+    public int LayerCount { get; init; } = 1;
+
+    /// <summary>Whether each layer also reads the sequence backwards (outputs of both directions are concatenated).</summary>
+    public bool Bidirectional { get; init; }
+
+    /// <summary>Dropout between stacked LSTM layers while training.</summary>
+    public float Dropout { get; init; }
+
+    /// <summary>Units of a ReLU dense layer between the last hidden state and the output; 0 for none.</summary>
+    public int DenseUnits { get; init; }
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        Require(FeaturesPerStep >= 0, nameof(FeaturesPerStep), FeaturesPerStep, "zero (from the column type) or positive");
+        Require(TrailingFeatures >= 0, nameof(TrailingFeatures), TrailingFeatures, "zero or positive");
+        Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
+        Require(LayerCount >= 1, nameof(LayerCount), LayerCount, "at least 1");
+        Require(float.IsFinite(Dropout) && Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "in [0, 1)");
+        Require(DenseUnits >= 0, nameof(DenseUnits), DenseUnits, "zero (none) or positive");
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Trainers;
+using MLNet.Extensions.Trainers.Training;
+
+namespace MLNet.Extensions.Trainers.Models;
+
+/// <summary>
+/// What every trained network model exposes to users (architecture, size, history) and how it is saved:
+/// ML.NET's header and float-size word, then <see cref="NetworkPredictorFormat"/>.
+/// </summary>
+/// <typeparam name="TOutput">The score type ML.NET's scorer for the task expects.</typeparam>
+public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<TOutput>
+{
+    private protected NetworkModelParametersBase(IHostEnvironment env, string name, NetworkPredictor predictor)
+        : base(env, name)
+    {
+        Predictor = predictor;
+    }
+
+    private protected NetworkModelParametersBase(IHostEnvironment env, string name, ModelLoadContext ctx)
+        : base(env, name, ctx)
+    {
+        try
+        {
+            Predictor = NetworkPredictorFormat.Read(ctx.Reader);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{name}: the saved network is truncated.", e);
+        }
+    }
+
+    internal NetworkPredictor Predictor { get; }
+
+    /// <summary>One line per layer with its output shape, input first.</summary>
+    public IReadOnlyList<string> Layers => Predictor.LayerSummary;
+
+    /// <summary>Number of trained parameters.</summary>
+    public int ParameterCount => Predictor.ParameterCount;
+
+    /// <summary>Floats per input sample the network expects.</summary>
+    public int InputSize => Predictor.InputSize;
+
+    /// <summary>Width of the penultimate layer, which <see cref="Featurize"/> returns.</summary>
+    public int FeatureSize => Predictor.FeatureSize;
+
+    /// <summary>Per-epoch losses, metrics and throughput of the training run.</summary>
+    public IReadOnlyList<TrainingProgress> TrainingHistory => Predictor.History;
+
+    /// <summary>The penultimate layer's activations for one sample: a learned representation other trainers can use.</summary>
+    public float[] Featurize(ReadOnlySpan<float> features)
+    {
+        if (features.Length != Predictor.InputSize && !Predictor.VariableLength)
+            throw new ArgumentException($"Expected {Predictor.InputSize} features, got {features.Length}.", nameof(features));
+        var result = new float[Predictor.FeatureSize];
+        Predictor.CreateSession().Featurize(features, result);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{GetType().Name}: {ParameterCount:N0} parameters; {string.Join(" | ", Layers)}";
+
+    private protected abstract VersionInfo VersionInfo { get; }
+
+    /// <inheritdoc />
+
+    protected override void SaveCore(ModelSaveContext ctx)
+    {
+        base.SaveCore(ctx);
+        ctx.SetVersionInfo(VersionInfo);
+        NetworkPredictorFormat.Write(ctx.Writer, Predictor);
+    }
+
+    /// <summary>Copies a feature vector into <paramref name="dense"/>, checking its length against the network.</summary>
+    private protected int Densify(in VBuffer<float> source, float[] dense)
+    {
+        int length = source.Length;
+        if (Predictor.VariableLength ? length > Predictor.InputSize : length != Predictor.InputSize)
+            throw new InvalidOperationException(
+                $"{GetType().Name}: the feature vector has {length} values; the network expects {(Predictor.VariableLength ? "at most " : "")}{Predictor.InputSize}.");
+        Array.Clear(dense);
+        source.CopyTo(dense);
+        return length;
+    }
+
+    /// <summary>The simple name of our assembly, so a model loads under any later patch version (compatibility is ours to check).</summary>
+    private protected static string LoaderAssemblyName => typeof(NetworkModelParametersBase<>).Assembly.GetName().Name!;
+}

@@ -1,0 +1,74 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.Extensions.Trainers.Models;
+
+[assembly: LoadableClass(typeof(RegressionNetworkModelParameters), null, typeof(SignatureLoadModel),
+    "MLNet.Extensions regression network", RegressionNetworkModelParameters.LoaderSignature)]
+
+namespace MLNet.Extensions.Trainers.Models;
+
+/// <summary>A trained network for regression: Score is the predicted value.</summary>
+public sealed class RegressionNetworkModelParameters : NetworkModelParametersBase<float>, IValueMapper
+{
+    internal const string LoaderSignature = "MLNetExtNetRegression";
+    private const string RegistrationName = "RegressionNetworkModel";
+
+    // Version history: 0x00010001 initial (network predictor format with history).
+    private static VersionInfo GetVersionInfo() => new(
+        modelSignature: "MLNXNREG",
+        verWrittenCur: 0x00010001,
+        verReadableCur: 0x00010001,
+        verWeCanReadBack: 0x00010001,
+        loaderSignature: LoaderSignature,
+        loaderAssemblyName: LoaderAssemblyName);
+
+    private readonly VectorDataViewType _inputType;
+
+    internal RegressionNetworkModelParameters(IHostEnvironment env, NetworkPredictor predictor)
+        : base(env, RegistrationName, predictor)
+    {
+        _inputType = InputVectorType();
+    }
+
+    private RegressionNetworkModelParameters(IHostEnvironment env, ModelLoadContext ctx)
+        : base(env, RegistrationName, ctx)
+    {
+        _inputType = InputVectorType();
+    }
+
+    private static RegressionNetworkModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
+    {
+        ctx.CheckAtModel(GetVersionInfo());
+        return new RegressionNetworkModelParameters(env, ctx);
+    }
+
+    private protected override VersionInfo VersionInfo => GetVersionInfo();
+
+    /// <inheritdoc />
+
+    protected override PredictionKind PredictionKind => PredictionKind.Regression;
+
+    DataViewType IValueMapper.InputType => _inputType;
+
+    DataViewType IValueMapper.OutputType => NumberDataViewType.Single;
+
+    ValueMapper<TSrc, TDst> IValueMapper.GetMapper<TSrc, TDst>()
+    {
+        Host.Check(typeof(TSrc) == typeof(VBuffer<float>) && typeof(TDst) == typeof(float),
+            "Regression network maps a Single vector to a Single value.");
+        IPredictorSession session = Predictor.CreateSession();
+        var dense = new float[Predictor.InputSize];
+        var output = new float[Predictor.OutputSize];
+        ValueMapper<VBuffer<float>, float> map = (in VBuffer<float> source, ref float value) =>
+        {
+            int length = Densify(source, dense);
+            session.Predict(dense.AsSpan(0, Predictor.VariableLength ? length : dense.Length), output);
+            value = output[0];
+        };
+        return (ValueMapper<TSrc, TDst>)(Delegate)map;
+    }
+
+    private VectorDataViewType InputVectorType() =>
+        new(NumberDataViewType.Single, Predictor.VariableLength ? 0 : Predictor.InputSize);
+}

@@ -1,0 +1,39 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.Extensions.Trainers.Models;
+
+namespace MLNet.Extensions.Trainers.Training;
+
+/// <summary>Trains a network (CNN or LSTM) for binary classification; the label must be Boolean.</summary>
+public sealed class BinaryNetworkTrainer
+    : NetworkTrainerBase<BinaryPredictionTransformer<BinaryNetworkModelParameters>, BinaryNetworkModelParameters>
+{
+    internal BinaryNetworkTrainer(IHostEnvironment env, INetworkFactory factory, Action<TrainingProgress>? progress)
+        : base(env, nameof(BinaryNetworkTrainer), factory, PredictionTask.BinaryClassification,
+            new SchemaShape.Column(factory.Options.LabelColumnName, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, isKey: false),
+            progress)
+    {
+    }
+
+    /// <inheritdoc />
+
+    protected override PredictionKind PredictionKind => PredictionKind.BinaryClassification;
+
+    private protected override BinaryNetworkModelParameters CreateModel(NetworkPredictor predictor) => new(Host, predictor);
+
+    /// <inheritdoc />
+
+    protected override SchemaShape.Column[] GetOutputColumnsCore(SchemaShape inputSchema) =>
+    [
+        new SchemaShape.Column(DefaultColumnNames.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, TrainerOutput()),
+        new SchemaShape.Column(DefaultColumnNames.Probability, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, TrainerOutput(true)),
+        new SchemaShape.Column(DefaultColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false, TrainerOutput()),
+    ];
+
+    /// <inheritdoc />
+
+    protected override BinaryPredictionTransformer<BinaryNetworkModelParameters> MakeTransformer(
+        BinaryNetworkModelParameters model, DataViewSchema trainSchema)
+        => new(Host, model, trainSchema, FeatureColumn.Name, LabelColumn.Name);
+}
