@@ -10,17 +10,92 @@ public static class BatchNorm
     public static void ForwardTraining(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma,
         ReadOnlySpan<float> beta, Span<float> y, Span<float> savedMean, Span<float> savedInvStd,
         Span<float> runningMean, Span<float> runningVariance, float momentum, float epsilon)
-        => throw new NotImplementedException();
+        {
+        int n = shape.Batch, c = shape.Channels, s = shape.Spatial;
+        double count = (double)n * s;
+        for (int ch = 0; ch < c; ch++)
+        {
+            double sum = 0, sq = 0;
+            for (int b = 0; b < n; b++)
+            {
+                ReadOnlySpan<float> plane = x.Slice((b * c + ch) * s, s);
+                foreach (float v in plane)
+                    sum += v;
+            }
+            double mean = sum / count;
+            for (int b = 0; b < n; b++)
+            {
+                ReadOnlySpan<float> plane = x.Slice((b * c + ch) * s, s);
+                foreach (float v in plane)
+                    sq += (v - mean) * (v - mean);
+            }
+            double variance = sq / count;
+            float invStd = (float)(1.0 / Math.Sqrt(variance + epsilon));
+            savedMean[ch] = (float)mean;
+            savedInvStd[ch] = invStd;
+            runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * (float)mean;
+            runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * (float)(count > 1 ? sq / (count - 1) : variance);
+            for (int b = 0; b < n; b++)
+            {
+                int o = (b * c + ch) * s;
+                for (int i = 0; i < s; i++)
+                    y[o + i] = gamma[ch] * (x[o + i] - (float)mean) * invStd + beta[ch];
+            }
+        }
+    }
 
     /// <summary>y := gamma * (x - runningMean) / sqrt(runningVariance + epsilon) + beta.</summary>
     public static void ForwardInference(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma,
         ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, float epsilon,
         Span<float> y)
-        => throw new NotImplementedException();
+        {
+        int n = shape.Batch, c = shape.Channels, s = shape.Spatial;
+        for (int ch = 0; ch < c; ch++)
+        {
+            float invStd = 1f / MathF.Sqrt(runningVariance[ch] + epsilon);
+            float scale = gamma[ch] * invStd, shift = beta[ch] - runningMean[ch] * scale;
+            for (int b = 0; b < n; b++)
+            {
+                int o = (b * c + ch) * s;
+                for (int i = 0; i < s; i++)
+                    y[o + i] = x[o + i] * scale + shift;
+            }
+        }
+    }
 
     /// <summary>dx := gradient through the batch statistics (overwritten); dGamma (C) += and dBeta (C) += their gradients.</summary>
     public static void Backward(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> savedMean, ReadOnlySpan<float> savedInvStd,
         Span<float> dx, Span<float> dGamma, Span<float> dBeta)
-        => throw new NotImplementedException();
+        {
+        int n = shape.Batch, c = shape.Channels, s = shape.Spatial;
+        double count = (double)n * s;
+        for (int ch = 0; ch < c; ch++)
+        {
+            double sumDy = 0, sumDyXhat = 0;
+            float mean = savedMean[ch], invStd = savedInvStd[ch];
+            for (int b = 0; b < n; b++)
+            {
+                int o = (b * c + ch) * s;
+                for (int i = 0; i < s; i++)
+                {
+                    float xhat = (x[o + i] - mean) * invStd;
+                    sumDy += dy[o + i];
+                    sumDyXhat += dy[o + i] * xhat;
+                }
+            }
+            dGamma[ch] += (float)sumDyXhat;
+            dBeta[ch] += (float)sumDy;
+            float k = gamma[ch] * invStd;
+            for (int b = 0; b < n; b++)
+            {
+                int o = (b * c + ch) * s;
+                for (int i = 0; i < s; i++)
+                {
+                    float xhat = (x[o + i] - mean) * invStd;
+                    dx[o + i] = k * (dy[o + i] - (float)(sumDy / count) - xhat * (float)(sumDyXhat / count));
+                }
+            }
+        }
+    }
 }

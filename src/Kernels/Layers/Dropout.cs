@@ -7,9 +7,19 @@ public static class Dropout
 {
     /// <summary>mask[i] := 0 with probability rate, else 1/(1-rate); y[i] := x[i] * mask[i]. y may alias x.</summary>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<float> mask, float rate, ref KernelRandom random)
-        => throw new NotImplementedException();
+        {
+        float keep = 1f / (1f - rate);
+        for (int i = 0; i < x.Length; i++)
+        {
+            mask[i] = rate > 0 && random.NextSingle() < rate ? 0f : keep;
+            y[i] = x[i] * mask[i];
+        }
+    }
 
     /// <summary>dx[i] := dy[i] * mask[i]. Overwrites dx; may alias dy.</summary>
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, Span<float> dx)
-        => throw new NotImplementedException();
+        {
+        for (int i = 0; i < dy.Length; i++)
+            dx[i] = dy[i] * mask[i];
+    }
 }

@@ -11,5 +11,18 @@ public static class Adam
     public static void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> firstMoment,
         Span<float> secondMoment, int step, float learningRate, float beta1, float beta2, float epsilon,
         float weightDecay, bool decoupledWeightDecay)
-        => throw new NotImplementedException();
+        {
+        float c1 = 1f - MathF.Pow(beta1, step), c2 = 1f - MathF.Pow(beta2, step);
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float g = gradients[i];
+            if (decoupledWeightDecay)
+                parameters[i] *= 1f - learningRate * weightDecay;
+            else
+                g += weightDecay * parameters[i];
+            firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * g;
+            secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * g * g;
+            parameters[i] -= learningRate * (firstMoment[i] / c1) / (MathF.Sqrt(secondMoment[i] / c2) + epsilon);
+        }
+    }
 }

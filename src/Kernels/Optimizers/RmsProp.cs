@@ -9,5 +9,18 @@ public static class RmsProp
     /// </summary>
     public static void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> squareAverage,
         Span<float> momentumBuffer, float learningRate, float alpha, float epsilon, float momentum, float weightDecay)
-        => throw new NotImplementedException();
+        {
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float g = gradients[i] + weightDecay * parameters[i];
+            squareAverage[i] = alpha * squareAverage[i] + (1 - alpha) * g * g;
+            float update = g / (MathF.Sqrt(squareAverage[i]) + epsilon);
+            if (momentum > 0)
+            {
+                momentumBuffer[i] = momentum * momentumBuffer[i] + update;
+                update = momentumBuffer[i];
+            }
+            parameters[i] -= learningRate * update;
+        }
+    }
 }

@@ -9,5 +9,17 @@ public static class Sgd
     /// </summary>
     public static void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> velocity,
         float learningRate, float momentum, bool nesterov, float weightDecay)
-        => throw new NotImplementedException();
+        {
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float g = gradients[i] + weightDecay * parameters[i];
+            if (momentum == 0)
+            {
+                parameters[i] -= learningRate * g;
+                continue;
+            }
+            velocity[i] = momentum * velocity[i] + g;
+            parameters[i] -= learningRate * (nesterov ? g + momentum * velocity[i] : velocity[i]);
+        }
+    }
 }

@@ -5,9 +5,46 @@ public static class MaxPool2d
 {
     /// <summary>output (N,C,OH,OW) := window maxima of input (N,C,H,W); argmax records each winner's index within its (H*W) plane.</summary>
     public static void Forward(in Pool2dShape shape, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax)
-        => throw new NotImplementedException();
+        {
+        int oh = shape.OutHeight, ow = shape.OutWidth, plane = shape.Height * shape.Width;
+        for (int p = 0; p < shape.Batch * shape.Channels; p++)
+        {
+            ReadOnlySpan<float> image = input.Slice(p * plane, plane);
+            for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+            {
+                float best = float.NegativeInfinity;
+                int at = -1;
+                for (int wy = 0; wy < shape.WindowHeight; wy++)
+                {
+                    int iy = y * shape.StrideHeight - shape.PadHeight + wy;
+                    if ((uint)iy >= (uint)shape.Height)
+                        continue;
+                    for (int wx = 0; wx < shape.WindowWidth; wx++)
+                    {
+                        int ix = x * shape.StrideWidth - shape.PadWidth + wx;
+                        if ((uint)ix < (uint)shape.Width && (at < 0 || image[iy * shape.Width + ix] > best))
+                        {
+                            best = image[iy * shape.Width + ix];
+                            at = iy * shape.Width + ix;
+                        }
+                    }
+                }
+                output[(p * oh + y) * ow + x] = best;
+                argmax[(p * oh + y) * ow + x] = at;
+            }
+        }
+    }
 
     /// <summary>dInput (N,C,H,W) := dOutput routed to each window's winner. Overwrites dInput.</summary>
     public static void Backward(in Pool2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax, Span<float> dInput)
-        => throw new NotImplementedException();
+        {
+        int outPlane = shape.OutHeight * shape.OutWidth, plane = shape.Height * shape.Width;
+        dInput.Clear();
+        for (int p = 0; p < shape.Batch * shape.Channels; p++)
+        {
+            for (int i = 0; i < outPlane; i++)
+                dInput[p * plane + argmax[p * outPlane + i]] += dOutput[p * outPlane + i];
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using MLNet.Extensions.Kernels.Gemm;
+
 namespace MLNet.Extensions.Kernels.Recurrent;
 
 /// <summary>
@@ -9,10 +11,11 @@ namespace MLNet.Extensions.Kernels.Recurrent;
 public static partial class LstmLayer
 {
     /// <summary>Floats of scratch space <see cref="Forward"/> needs.</summary>
-    public static int ForwardWorkspaceSize(in LstmShape shape) => throw new NotImplementedException();
+    public static int ForwardWorkspaceSize(in LstmShape shape) => 2 * shape.Batch * shape.HiddenSize;
 
     /// <summary>Floats of scratch space <see cref="Backward"/> needs.</summary>
-    public static int BackwardWorkspaceSize(in LstmShape shape) => throw new NotImplementedException();
+    public static int BackwardWorkspaceSize(in LstmShape shape) =>
+        shape.Steps * shape.Batch * (shape.GateSize + shape.HiddenSize) + 4 * shape.Batch * shape.HiddenSize;
 
     /// <summary>
     /// Runs all T steps. input (T,N,F); initialHidden/initialCell (N,H) or empty for zeros; lengths (N) or empty for all T.
@@ -22,7 +25,43 @@ public static partial class LstmLayer
         ReadOnlySpan<float> recurrentWeights, ReadOnlySpan<float> bias, ReadOnlySpan<float> initialHidden,
         ReadOnlySpan<float> initialCell, ReadOnlySpan<int> lengths, Span<float> hidden, Span<float> cell,
         Span<float> gates, Span<float> workspace)
-        => throw new NotImplementedException();
+    {
+        int n = shape.Batch, t = shape.Steps, f = shape.InputSize, h = shape.HiddenSize, g4 = shape.GateSize;
+        Span<float> zeros = workspace[..(2 * n * h)];
+        zeros.Clear();
+        ReadOnlySpan<float> h0 = initialHidden.IsEmpty ? zeros[..(n * h)] : initialHidden;
+        ReadOnlySpan<float> c0 = initialCell.IsEmpty ? zeros[(n * h)..] : initialCell;
+        for (int r = 0; r < t * n; r++)
+            bias.CopyTo(gates.Slice(r * g4, g4));
+        Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, t * n, g4, f, 1f, input, f, inputWeights, f, 1f, gates, g4);
+        for (int s = 0; s < t; s++)
+        {
+            ReadOnlySpan<float> hPrev = s == 0 ? h0 : hidden.Slice((s - 1) * n * h, n * h);
+            ReadOnlySpan<float> cPrev = s == 0 ? c0 : cell.Slice((s - 1) * n * h, n * h);
+            Span<float> step = gates.Slice(s * n * g4, n * g4);
+            Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, n, g4, h, 1f, hPrev, h, recurrentWeights, h, 1f, step, g4);
+            for (int b = 0; b < n; b++)
+            {
+                Span<float> gate = step.Slice(b * g4, g4);
+                Span<float> hOut = hidden.Slice((s * n + b) * h, h), cOut = cell.Slice((s * n + b) * h, h);
+                if (!lengths.IsEmpty && s >= lengths[b])
+                {
+                    hPrev.Slice(b * h, h).CopyTo(hOut);
+                    cPrev.Slice(b * h, h).CopyTo(cOut);
+                    gate.Clear();
+                    continue;
+                }
+                for (int j = 0; j < h; j++)
+                {
+                    float i = Sigmoid(gate[j]), fg = Sigmoid(gate[h + j]), g = MathF.Tanh(gate[2 * h + j]), o = Sigmoid(gate[3 * h + j]);
+                    gate[j] = i; gate[h + j] = fg; gate[2 * h + j] = g; gate[3 * h + j] = o;
+                    float c = fg * cPrev[b * h + j] + i * g;
+                    cOut[j] = c;
+                    hOut[j] = o * MathF.Tanh(c);
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// Backpropagation through time given dHidden (T,N,H), the loss gradient w.r.t. every step's output.
@@ -34,5 +73,73 @@ public static partial class LstmLayer
         ReadOnlySpan<int> lengths, ReadOnlySpan<float> hidden, ReadOnlySpan<float> cell, ReadOnlySpan<float> gates,
         ReadOnlySpan<float> dHidden, Span<float> dInput, Span<float> dInputWeights, Span<float> dRecurrentWeights,
         Span<float> dBias, Span<float> dInitialHidden, Span<float> dInitialCell, Span<float> workspace)
-        => throw new NotImplementedException();
+    {
+        int n = shape.Batch, t = shape.Steps, f = shape.InputSize, h = shape.HiddenSize, g4 = shape.GateSize;
+        Span<float> dGates = workspace[..(t * n * g4)];
+        Span<float> hPrevAll = workspace.Slice(t * n * g4, t * n * h);
+        Span<float> dh = workspace.Slice(t * n * (g4 + h), n * h);
+        Span<float> dhNext = workspace.Slice(t * n * (g4 + h) + n * h, n * h);
+        Span<float> dcNext = workspace.Slice(t * n * (g4 + h) + 2 * n * h, n * h);
+        Span<float> zeros = workspace.Slice(t * n * (g4 + h) + 3 * n * h, n * h);
+        zeros.Clear();
+        dhNext.Clear();
+        dcNext.Clear();
+        ReadOnlySpan<float> h0 = initialHidden.IsEmpty ? zeros : initialHidden;
+        ReadOnlySpan<float> c0 = initialCell.IsEmpty ? zeros : initialCell;
+        for (int s = t - 1; s >= 0; s--)
+        {
+            ReadOnlySpan<float> cPrev = s == 0 ? c0 : cell.Slice((s - 1) * n * h, n * h);
+            Span<float> dStep = dGates.Slice(s * n * g4, n * g4);
+            for (int i = 0; i < n * h; i++)
+                dh[i] = dHidden[s * n * h + i] + dhNext[i];
+            for (int b = 0; b < n; b++)
+            {
+                Span<float> dGate = dStep.Slice(b * g4, g4);
+                if (!lengths.IsEmpty && s >= lengths[b])
+                {
+                    dGate.Clear();
+                    continue;
+                }
+                ReadOnlySpan<float> gate = gates.Slice((s * n + b) * g4, g4);
+                for (int j = 0; j < h; j++)
+                {
+                    float i = gate[j], fg = gate[h + j], g = gate[2 * h + j], o = gate[3 * h + j];
+                    float c = cell[(s * n + b) * h + j], tc = MathF.Tanh(c);
+                    float dhj = dh[b * h + j];
+                    float dc = dcNext[b * h + j] + dhj * o * (1 - tc * tc);
+                    dGate[j] = dc * g * i * (1 - i);
+                    dGate[h + j] = dc * cPrev[b * h + j] * fg * (1 - fg);
+                    dGate[2 * h + j] = dc * i * (1 - g * g);
+                    dGate[3 * h + j] = dhj * tc * o * (1 - o);
+                    dcNext[b * h + j] = dc * fg;
+                }
+            }
+            // dh_{t-1} = dGates_t W_hh; padded rows pass their gradient straight through instead.
+            Gemm.Gemm.Multiply(Transpose.No, Transpose.No, n, h, g4, 1f, dStep, g4, recurrentWeights, h, 0f, dhNext, h);
+            if (!lengths.IsEmpty)
+            {
+                for (int b = 0; b < n; b++)
+                {
+                    if (s >= lengths[b])
+                        dh.Slice(b * h, h).CopyTo(dhNext.Slice(b * h, h));
+                }
+            }
+            (s == 0 ? h0 : hidden.Slice((s - 1) * n * h, n * h)).CopyTo(hPrevAll.Slice(s * n * h, n * h));
+        }
+        Gemm.Gemm.Multiply(Transpose.Yes, Transpose.No, g4, f, t * n, 1f, dGates, g4, input, f, 1f, dInputWeights, f);
+        Gemm.Gemm.Multiply(Transpose.Yes, Transpose.No, g4, h, t * n, 1f, dGates, g4, hPrevAll, h, 1f, dRecurrentWeights, h);
+        for (int r = 0; r < t * n; r++)
+        {
+            for (int j = 0; j < g4; j++)
+                dBias[j] += dGates[r * g4 + j];
+        }
+        if (!dInput.IsEmpty)
+            Gemm.Gemm.Multiply(Transpose.No, Transpose.No, t * n, f, g4, 1f, dGates, g4, inputWeights, f, 0f, dInput, f);
+        if (!dInitialHidden.IsEmpty)
+            dhNext.CopyTo(dInitialHidden);
+        if (!dInitialCell.IsEmpty)
+            dcNext.CopyTo(dInitialCell);
+    }
+
+    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 }

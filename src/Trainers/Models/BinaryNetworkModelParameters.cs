@@ -37,7 +37,8 @@ public sealed class BinaryNetworkModelParameters : NetworkModelParametersBase<fl
         _inputType = InputVectorType();
     }
 
-    private static BinaryNetworkModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
+    // More visible than the loading constructor, so ML.NET's catalog picks this (it checks the version first).
+    internal static BinaryNetworkModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
         return new BinaryNetworkModelParameters(env, ctx);

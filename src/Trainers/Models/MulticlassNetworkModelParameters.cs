@@ -39,7 +39,8 @@ public sealed class MulticlassNetworkModelParameters : NetworkModelParametersBas
         (_inputType, _outputType) = Types();
     }
 
-    private static MulticlassNetworkModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
+    // More visible than the loading constructor, so ML.NET's catalog picks this (it checks the version first).
+    internal static MulticlassNetworkModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
         return new MulticlassNetworkModelParameters(env, ctx);

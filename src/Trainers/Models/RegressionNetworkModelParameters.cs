@@ -37,7 +37,8 @@ public sealed class RegressionNetworkModelParameters : NetworkModelParametersBas
         _inputType = InputVectorType();
     }
 
-    private static RegressionNetworkModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
+    // More visible than the loading constructor, so ML.NET's catalog picks this (it checks the version first).
+    internal static RegressionNetworkModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
         return new RegressionNetworkModelParameters(env, ctx);

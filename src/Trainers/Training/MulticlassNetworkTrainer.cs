@@ -22,9 +22,12 @@ public sealed class MulticlassNetworkTrainer
 
     private protected override int OutputCount(DataViewSchema.Column label)
     {
-        if (label.Type is not KeyDataViewType key || key.Count < 2 || key.Count > int.MaxValue)
+        if (label.Type is not KeyDataViewType key || key.Count > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(label), label.Type,
-                $"Label column '{label.Name}' must be a key type with at least 2 values (use MapValueToKey); it is {label.Type}.");
+                $"Label column '{label.Name}' must be a key type (use MapValueToKey); it is {label.Type}.");
+        if (key.Count < 2)
+            throw new ArgumentOutOfRangeException(nameof(label), key.Count,
+                $"Label column '{label.Name}' has {key.Count} classes; classification needs at least 2 (is the training data empty?).");
         return (int)key.Count;
     }
 

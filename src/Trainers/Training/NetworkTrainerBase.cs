@@ -56,6 +56,10 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         DataViewSchema.Column labelColumn = ColumnChecks.Find(train.Schema, options.LabelColumnName, "label");
         FeatureLayout layout = _factory.ResolveLayout(featureColumn, train);
         int outputs = OutputCount(labelColumn);
+        // One unshuffled pass first, so a bad row is reported by its real position and an empty view fails before any work.
+        long rows = Validate(train, options, layout, outputs, "training");
+        if (validation is not null)
+            Validate(validation, options, layout, outputs, "validation");
 
         var mlContext = new MLContext(options.Seed);
         if (validation is null && options.ValidationFraction > 0)
@@ -66,7 +70,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         }
 
         (ITrainableNetwork trainable, NetworkPredictor predictor) = _factory.Create(layout, outputs, _task);
-        var batch = new TrainingBatch(options.BatchSize, layout.Size, outputs == 1 || _task == PredictionTask.MulticlassClassification ? 1 : outputs);
+        var batch = new TrainingBatch(options.BatchSize, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
 
         IEnumerable<TrainingBatch> Read(IDataView view)
         {
@@ -79,13 +83,25 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             Read(mlContext.Data.ShuffleRows(train, seed: options.Seed + epoch, shufflePoolSize: 4096, shuffleSource: true));
 
         using IChannel channel = Host.Start("Training");
-        channel.Info($"Training {predictor.ParameterCount:N0} parameters: {string.Join(" | ", predictor.LayerSummary)}");
+        channel.Info($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
         var loop = new TrainingLoop(options, new LossFunction(_task, outputs), message => channel.Info(message), _progress)
         {
             Augment = _factory.CreateAugmentation(layout),
         };
         predictor.History = loop.Run(trainable, Epoch, validation is null ? null : () => Read(validation));
         return CreateModel(predictor);
+    }
+
+    private long Validate(IDataView data, NetworkTrainingOptions options, FeatureLayout layout, int outputs, string role)
+    {
+        var batch = new TrainingBatch(256, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
+        using var reader = new DataViewBatchReader(data, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs);
+        while (reader.Fill(batch))
+        {
+        }
+        if (reader.RowsRead == 0)
+            throw new InvalidOperationException($"The {role} data has no rows.");
+        return reader.RowsRead;
     }
 
     private static SchemaShape.Column FeatureShape(INetworkFactory factory) => new(
