@@ -1,0 +1,34 @@
+namespace MLNet.Extensions.Kernels.Primitives;
+
+/// <summary>
+/// The handful of vector operations our kernels need, as static-abstract members so that one generic kernel body
+/// compiles to straight Vector512, Vector256, Vector128 or scalar code with no dispatch cost.
+/// </summary>
+/// <typeparam name="TVector">The register type (Vector512&lt;float&gt;, ..., or float for the scalar path).</typeparam>
+internal interface ISimd<TVector>
+    where TVector : struct
+{
+    /// <summary>Floats per register.</summary>
+    static abstract int Count { get; }
+
+    /// <summary>All zeros.</summary>
+    static abstract TVector Zero { get; }
+
+    /// <summary>Loads Count floats from <paramref name="source"/>.</summary>
+    static abstract unsafe TVector Load(float* source);
+
+    /// <summary>Stores Count floats to <paramref name="destination"/>.</summary>
+    static abstract unsafe void Store(TVector value, float* destination);
+
+    /// <summary>Every lane set to <paramref name="value"/>.</summary>
+    static abstract TVector Broadcast(float value);
+
+    /// <summary>a * b + c, fused where the hardware can.</summary>
+    static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+    /// <summary>a * b.</summary>
+    static abstract TVector Multiply(TVector a, TVector b);
+
+    /// <summary>a + b.</summary>
+    static abstract TVector Add(TVector a, TVector b);
+}
