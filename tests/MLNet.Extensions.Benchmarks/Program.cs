@@ -2,9 +2,20 @@ using BenchmarkDotNet.Running;
 
 namespace MLNet.Extensions.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- --filter '*'</c> runs the
+/// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time.
+/// </summary>
 public static class Program
 {
-    /// <summary>Runs the benchmarks BenchmarkDotNet's switcher selects from the command line.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>Runs the benchmarks BenchmarkDotNet's switcher selects from the command line, or the layer profile.</summary>
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "profile")
+        {
+            LayerProfile.Run();
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

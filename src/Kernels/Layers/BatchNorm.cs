@@ -1,3 +1,5 @@
+using MLNet.Extensions.Kernels.Primitives;
+
 namespace MLNet.Extensions.Kernels.Layers;
 
 /// <summary>Batch normalization with learned scale (gamma) and shift (beta) and running statistics for inference.</summary>
@@ -17,29 +19,21 @@ public static class BatchNorm
         {
             double sum = 0, sq = 0;
             for (int b = 0; b < n; b++)
-            {
-                ReadOnlySpan<float> plane = x.Slice((b * c + ch) * s, s);
-                foreach (float v in plane)
-                    sum += v;
-            }
+                sum += Reductions.Sum(x.Slice((b * c + ch) * s, s));
             double mean = sum / count;
             for (int b = 0; b < n; b++)
-            {
-                ReadOnlySpan<float> plane = x.Slice((b * c + ch) * s, s);
-                foreach (float v in plane)
-                    sq += (v - mean) * (v - mean);
-            }
+                sq += Reductions.SumOfSquaredDeviations(x.Slice((b * c + ch) * s, s), (float)mean);
             double variance = sq / count;
             float invStd = (float)(1.0 / Math.Sqrt(variance + epsilon));
             savedMean[ch] = (float)mean;
             savedInvStd[ch] = invStd;
             runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * (float)mean;
             runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * (float)(count > 1 ? sq / (count - 1) : variance);
+            float scale = gamma[ch] * invStd, shift = beta[ch] - (float)mean * scale;
             for (int b = 0; b < n; b++)
             {
                 int o = (b * c + ch) * s;
-                for (int i = 0; i < s; i++)
-                    y[o + i] = gamma[ch] * (x[o + i] - (float)mean) * invStd + beta[ch];
+                Elementwise.Unary<AffineOperator>(x.Slice(o, s), y.Slice(o, s), scale, shift);
             }
         }
     }
@@ -57,8 +51,7 @@ public static class BatchNorm
             for (int b = 0; b < n; b++)
             {
                 int o = (b * c + ch) * s;
-                for (int i = 0; i < s; i++)
-                    y[o + i] = x[o + i] * scale + shift;
+                Elementwise.Unary<AffineOperator>(x.Slice(o, s), y.Slice(o, s), scale, shift);
             }
         }
     }
@@ -77,24 +70,20 @@ public static class BatchNorm
             for (int b = 0; b < n; b++)
             {
                 int o = (b * c + ch) * s;
-                for (int i = 0; i < s; i++)
-                {
-                    float xhat = (x[o + i] - mean) * invStd;
-                    sumDy += dy[o + i];
-                    sumDyXhat += dy[o + i] * xhat;
-                }
+                sumDy += Reductions.Sum(dy.Slice(o, s));
+                sumDyXhat += Reductions.SumOfProductsCentered(dy.Slice(o, s), x.Slice(o, s), mean) * invStd;
             }
             dGamma[ch] += (float)sumDyXhat;
             dBeta[ch] += (float)sumDy;
+            // dx = k (dy - mean(dy) - xhat mean(dy xhat)) = k dy + (x * a + b) with the constants folded per channel.
             float k = gamma[ch] * invStd;
+            float meanDy = (float)(sumDy / count), meanDyXhat = (float)(sumDyXhat / count);
+            float a = -k * meanDyXhat * invStd, bias = -k * meanDy + k * meanDyXhat * invStd * mean;
             for (int b = 0; b < n; b++)
             {
                 int o = (b * c + ch) * s;
-                for (int i = 0; i < s; i++)
-                {
-                    float xhat = (x[o + i] - mean) * invStd;
-                    dx[o + i] = k * (dy[o + i] - (float)(sumDy / count) - xhat * (float)(sumDyXhat / count));
-                }
+                Elementwise.Binary<ScaledSumOperator>(dy.Slice(o, s), x.Slice(o, s), dx.Slice(o, s), k, a);
+                Elementwise.Unary<AffineOperator>(dx.Slice(o, s), dx.Slice(o, s), 1f, bias);
             }
         }
     }

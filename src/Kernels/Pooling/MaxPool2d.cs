@@ -6,6 +6,16 @@ public static class MaxPool2d
     /// <summary>output (N,C,OH,OW) := window maxima of input (N,C,H,W); argmax records each winner's index within its (H*W) plane.</summary>
     public static void Forward(in Pool2dShape shape, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax)
         {
+        if (input.Length != shape.InputSize)
+            throw new ArgumentException($"input has {input.Length} elements; expected {shape.InputSize}.", nameof(input));
+        if (output.Length != shape.OutputSize || argmax.Length != shape.OutputSize)
+            throw new ArgumentException($"output and argmax must have {shape.OutputSize} elements; they have {output.Length} and {argmax.Length}.");
+        if (shape.WindowHeight == 2 && shape.WindowWidth == 2 && shape.StrideHeight == 2 && shape.StrideWidth == 2
+            && shape.PadHeight == 0 && shape.PadWidth == 0)
+        {
+            Forward2x2(shape, input, output, argmax);
+            return;
+        }
         int oh = shape.OutHeight, ow = shape.OutWidth, plane = shape.Height * shape.Width;
         for (int p = 0; p < shape.Batch * shape.Channels; p++)
         {
@@ -32,6 +42,40 @@ public static class MaxPool2d
                 }
                 output[(p * oh + y) * ow + x] = best;
                 argmax[(p * oh + y) * ow + x] = at;
+            }
+        }
+    }
+
+    /// <summary>The common 2x2, stride-2 window without padding: four compares per output, no bounds checks.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Forward2x2(in Pool2dShape shape, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax)
+    {
+        int oh = shape.OutHeight, ow = shape.OutWidth, w = shape.Width, plane = shape.Height * w, planes = shape.Batch * shape.Channels;
+        fixed (float* pIn = input, pOut = output)
+        fixed (int* pArg = argmax)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                float* image = pIn + (long)p * plane;
+                float* o = pOut + (long)p * oh * ow;
+                int* arg = pArg + (long)p * oh * ow;
+                for (int y = 0; y < oh; y++)
+                {
+                    int rowStart = 2 * y * w;
+                    float* top = image + rowStart, bottom = top + w;
+                    for (int x = 0; x < ow; x++)
+                    {
+                        // Branch-free selects: with data-dependent branches, mispredictions cost more than the compares.
+                        int i = 2 * x;
+                        float a = top[i], b = top[i + 1], c = bottom[i], d = bottom[i + 1];
+                        bool takeB = b > a, takeD = d > c;
+                        float upper = takeB ? b : a, lower = takeD ? d : c;
+                        int upperAt = rowStart + i + (takeB ? 1 : 0), lowerAt = rowStart + w + i + (takeD ? 1 : 0);
+                        bool takeLower = lower > upper;
+                        o[y * ow + x] = takeLower ? lower : upper;
+                        arg[y * ow + x] = takeLower ? lowerAt : upperAt;
+                    }
+                }
             }
         }
     }

@@ -31,4 +31,22 @@ internal interface ISimd<TVector>
 
     /// <summary>a + b.</summary>
     static abstract TVector Add(TVector a, TVector b);
+
+    /// <summary>a - b.</summary>
+    static abstract TVector Subtract(TVector a, TVector b);
+
+    /// <summary>a / b.</summary>
+    static abstract TVector Divide(TVector a, TVector b);
+
+    /// <summary>Lane-wise maximum.</summary>
+    static abstract TVector Max(TVector a, TVector b);
+
+    /// <summary>Lane-wise a &gt; 0 ? whenPositive : otherwise.</summary>
+    static abstract TVector SelectPositive(TVector a, TVector whenPositive, TVector otherwise);
+
+    /// <summary>Lane-wise e^x.</summary>
+    static abstract TVector Exp(TVector x);
+
+    /// <summary>Lane-wise square root.</summary>
+    static abstract TVector Sqrt(TVector x);
 }

@@ -128,6 +128,34 @@ internal sealed class SequentialNetwork
         }
     }
 
+    /// <summary>One training forward and backward with each layer timed, in milliseconds (for profiling, not training).</summary>
+    internal (double Forward, double Backward)[] ProfiledStep(SequentialWorkspace workspace, int batch, ParameterBuffer buffer,
+        ReadOnlySpan<float> dOutput)
+    {
+        var timing = new (double Forward, double Backward)[_layers.Length];
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            LayerContext context = Context(workspace, i, batch, true, buffer.Values, Span<float>.Empty, buffer.State);
+            _layers[i].Forward(ref context, workspace.Activation(i)[..(batch * _layers[i].InputShape.Size)],
+                workspace.Activation(i + 1)[..(batch * _layers[i].OutputShape.Size)]);
+            timing[i].Forward = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        dOutput.CopyTo(workspace.Gradient(_layers.Length % 2));
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            Layer layer = _layers[i];
+            Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(i % 2)[..(batch * layer.InputShape.Size)];
+            LayerContext context = Context(workspace, i, batch, true, buffer.Values, buffer.Gradients, buffer.State);
+            layer.Backward(ref context, workspace.Activation(i)[..(batch * layer.InputShape.Size)],
+                workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)],
+                workspace.Gradient((i + 1) % 2)[..(batch * layer.OutputShape.Size)], dInput);
+            timing[i].Backward = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        return timing;
+    }
+
     private LayerContext Context(SequentialWorkspace workspace, int index, int batch, bool training,
         ReadOnlySpan<float> parameters, Span<float> gradients, Span<float> state)
     {
