@@ -12,6 +12,14 @@ public static class Adam
         Span<float> secondMoment, int step, float learningRate, float beta1, float beta2, float epsilon,
         float weightDecay, bool decoupledWeightDecay)
         {
+        if (!(float.IsFinite(learningRate) && learningRate > 0))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "Must be positive and finite.");
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
+            throw new ArgumentOutOfRangeException(nameof(beta1), $"beta1 {beta1} and beta2 {beta2} must be in [0, 1).");
+        if (step < 1)
+            throw new ArgumentOutOfRangeException(nameof(step), step, "Steps count from 1.");
+        if (gradients.Length != parameters.Length || firstMoment.Length != parameters.Length || secondMoment.Length != parameters.Length)
+            throw new ArgumentException("gradients and both moments must match parameters in length.");
         float c1 = 1f - MathF.Pow(beta1, step), c2 = 1f - MathF.Pow(beta2, step);
         for (int i = 0; i < parameters.Length; i++)
         {

@@ -10,6 +10,12 @@ public static class RmsProp
     public static void Step(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> squareAverage,
         Span<float> momentumBuffer, float learningRate, float alpha, float epsilon, float momentum, float weightDecay)
         {
+        if (!(float.IsFinite(learningRate) && learningRate > 0))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "Must be positive and finite.");
+        if (!(alpha >= 0 && alpha < 1))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "Must be in [0, 1).");
+        if (gradients.Length != parameters.Length || squareAverage.Length != parameters.Length || (momentum > 0 && momentumBuffer.Length != parameters.Length))
+            throw new ArgumentException("gradients and state buffers must match parameters in length.");
         for (int i = 0; i < parameters.Length; i++)
         {
             float g = gradients[i] + weightDecay * parameters[i];

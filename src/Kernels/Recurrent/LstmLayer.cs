@@ -26,6 +26,12 @@ public static partial class LstmLayer
         ReadOnlySpan<float> initialCell, ReadOnlySpan<int> lengths, Span<float> hidden, Span<float> cell,
         Span<float> gates, Span<float> workspace)
     {
+        Validate(shape, input.Length, inputWeights.Length, recurrentWeights.Length, initialHidden.Length, initialCell.Length, lengths,
+            hidden.Length, cell.Length, gates.Length);
+        if (bias.Length != shape.GateSize)
+            throw new ArgumentException($"bias has {bias.Length} elements; expected {shape.GateSize}.", nameof(bias));
+        if (workspace.Length < ForwardWorkspaceSize(shape))
+            throw new ArgumentException($"workspace has {workspace.Length} elements; expected at least {ForwardWorkspaceSize(shape)}.", nameof(workspace));
         int n = shape.Batch, t = shape.Steps, f = shape.InputSize, h = shape.HiddenSize, g4 = shape.GateSize;
         Span<float> zeros = workspace[..(2 * n * h)];
         zeros.Clear();
@@ -74,6 +80,17 @@ public static partial class LstmLayer
         ReadOnlySpan<float> dHidden, Span<float> dInput, Span<float> dInputWeights, Span<float> dRecurrentWeights,
         Span<float> dBias, Span<float> dInitialHidden, Span<float> dInitialCell, Span<float> workspace)
     {
+        Validate(shape, input.Length, inputWeights.Length, recurrentWeights.Length, initialHidden.Length, initialCell.Length, lengths,
+            hidden.Length, cell.Length, gates.Length);
+        int size = shape.Steps * shape.Batch * shape.HiddenSize;
+        if (dHidden.Length != size)
+            throw new ArgumentException($"dHidden has {dHidden.Length} elements; expected {size}.", nameof(dHidden));
+        if (!dInput.IsEmpty && dInput.Length != input.Length)
+            throw new ArgumentException($"dInput has {dInput.Length} elements; expected {input.Length} or none.", nameof(dInput));
+        if (dInputWeights.Length != inputWeights.Length || dRecurrentWeights.Length != recurrentWeights.Length || dBias.Length != shape.GateSize)
+            throw new ArgumentException("Weight gradients must have the weights' sizes.");
+        if (workspace.Length < BackwardWorkspaceSize(shape))
+            throw new ArgumentException($"workspace has {workspace.Length} elements; expected at least {BackwardWorkspaceSize(shape)}.", nameof(workspace));
         int n = shape.Batch, t = shape.Steps, f = shape.InputSize, h = shape.HiddenSize, g4 = shape.GateSize;
         Span<float> dGates = workspace[..(t * n * g4)];
         Span<float> hPrevAll = workspace.Slice(t * n * g4, t * n * h);
@@ -139,6 +156,37 @@ public static partial class LstmLayer
             dhNext.CopyTo(dInitialHidden);
         if (!dInitialCell.IsEmpty)
             dcNext.CopyTo(dInitialCell);
+    }
+
+    private static void Validate(in LstmShape s, int input, int inputWeights, int recurrentWeights, int initialHidden, int initialCell,
+        ReadOnlySpan<int> lengths, int hidden, int cell, int gates)
+    {
+        if (s.Batch < 1 || s.Steps < 1 || s.InputSize < 1 || s.HiddenSize < 1)
+            throw new ArgumentException($"Invalid LSTM shape {s}.", nameof(s));
+        if (input != s.Steps * s.Batch * s.InputSize)
+            throw new ArgumentException($"input has {input} elements; expected T*N*F = {s.Steps * s.Batch * s.InputSize}.", nameof(input));
+        if (inputWeights != s.GateSize * s.InputSize)
+            throw new ArgumentException($"inputWeights has {inputWeights} elements; expected 4H*F = {s.GateSize * s.InputSize}.", nameof(inputWeights));
+        if (recurrentWeights != s.GateSize * s.HiddenSize)
+            throw new ArgumentException($"recurrentWeights has {recurrentWeights} elements; expected 4H*H = {s.GateSize * s.HiddenSize}.", nameof(recurrentWeights));
+        int state = s.Batch * s.HiddenSize;
+        if (initialHidden != 0 && initialHidden != state)
+            throw new ArgumentException($"initialHidden has {initialHidden} elements; expected {state} or none.", nameof(initialHidden));
+        if (initialCell != 0 && initialCell != state)
+            throw new ArgumentException($"initialCell has {initialCell} elements; expected {state} or none.", nameof(initialCell));
+        if (!lengths.IsEmpty)
+        {
+            if (lengths.Length != s.Batch)
+                throw new ArgumentException($"lengths has {lengths.Length} elements; expected {s.Batch} or none.", nameof(lengths));
+            foreach (int length in lengths)
+            {
+                if ((uint)length > (uint)s.Steps)
+                    throw new ArgumentOutOfRangeException(nameof(lengths), length, $"Sequence lengths must be in [0, {s.Steps}].");
+            }
+        }
+        int steps = s.Steps * state;
+        if (hidden != steps || cell != steps || gates != 4 * steps)
+            throw new ArgumentException($"hidden, cell and gates must have {steps}, {steps} and {4 * steps} elements.");
     }
 
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));

@@ -1,0 +1,100 @@
+using MLNet.Extensions.Kernels.Convolution;
+using MLNet.Extensions.Kernels.Tests.Reference;
+using MLNet.Extensions.TestUtilities;
+
+namespace MLNet.Extensions.Kernels.Tests.Convolution;
+
+public class Conv2dTests
+{
+    public static TheoryData<VectorWidth> Widths() => VectorWidthScope.SupportedWidths();
+
+    private static readonly Conv2dShape[] s_shapes =
+    [
+        new(1, 1, 5, 5, 1, 1, 1),
+        new(2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1),
+        new(3, 2, 9, 8, 5, 5, 5, 2, 2, 2, 2),
+        new(2, 4, 12, 11, 3, 7, 7, 1, 1, 3, 3),
+        new(1, 5, 6, 9, 2, 2, 3, 3, 2, 0, 1),
+        new(3, 1, 4, 4, 6, 3, 3, 1, 1, 0, 0),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void ForwardMatchesDirectConvolution(VectorWidth width)
+    {
+        using var scope = new VectorWidthScope(width);
+        ulong seed = 10;
+        foreach (Conv2dShape s in s_shapes)
+        {
+            float[] input = RandomData.Uniform(s.InputSize, seed++), weights = RandomData.Uniform(s.WeightSize, seed++), bias = RandomData.Uniform(s.OutChannels, seed++);
+            var output = new float[s.OutputSize];
+            Conv2d.Forward(s, input, weights, bias, output, new float[Conv2d.WorkspaceSize(s)]);
+            double[] expected = ReferenceConv2d.Forward(s, Arrays.ToDouble(input), Arrays.ToDouble(weights), Arrays.ToDouble(bias));
+            Tolerance.AssertClose(expected, output, 1e-4, 1e-4, $"conv {s}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void BackwardMatchesFiniteDifferences(VectorWidth width)
+    {
+        using var scope = new VectorWidthScope(width);
+        ulong seed = 100;
+        foreach (Conv2dShape s in s_shapes)
+        {
+            float[] input = RandomData.Uniform(s.InputSize, seed++), weights = RandomData.Uniform(s.WeightSize, seed++), bias = RandomData.Uniform(s.OutChannels, seed++);
+            float[] upstream = RandomData.Uniform(s.OutputSize, seed++);
+            var workspace = new float[Conv2d.WorkspaceSize(s)];
+            var dInput = new float[s.InputSize];
+            var dWeights = new float[s.WeightSize];
+            var dBias = new float[s.OutChannels];
+            Conv2d.BackwardData(s, upstream, weights, dInput, workspace);
+            Conv2d.BackwardWeights(s, input, upstream, dWeights, dBias, workspace);
+
+            double[] x = Arrays.ToDouble(input), w = Arrays.ToDouble(weights), b = Arrays.ToDouble(bias);
+            double Loss(double[] xi, double[] wi, double[] bi) => Arrays.Dot(ReferenceConv2d.Forward(s, xi, wi, bi), upstream);
+            Tolerance.AssertClose(FiniteDifference.Gradient(v => Loss(v, w, b), x), dInput, 1e-4, 1e-5, $"dInput {s}");
+            Tolerance.AssertClose(FiniteDifference.Gradient(v => Loss(x, v, b), w), dWeights, 1e-4, 1e-5, $"dWeights {s}");
+            Tolerance.AssertClose(FiniteDifference.Gradient(v => Loss(x, w, v), b), dBias, 1e-4, 1e-5, $"dBias {s}");
+        }
+    }
+
+    [Fact]
+    public void WeightGradientsAccumulateAndDoNotDependOnTheRunWithFixedThreads()
+    {
+        var s = new Conv2dShape(5, 2, 8, 8, 3, 3, 3, 1, 1, 1, 1);
+        float[] input = RandomData.Uniform(s.InputSize, 1), upstream = RandomData.Uniform(s.OutputSize, 2);
+        var workspace = new float[Conv2d.WorkspaceSize(s)];
+        var once = new float[s.WeightSize];
+        var twice = new float[s.WeightSize];
+        var again = new float[s.WeightSize];
+        Conv2d.BackwardWeights(s, input, upstream, once, [], workspace);
+        Conv2d.BackwardWeights(s, input, upstream, twice, [], workspace);
+        Conv2d.BackwardWeights(s, input, upstream, twice, [], workspace);
+        Conv2d.BackwardWeights(s, input, upstream, again, [], workspace);
+        Assert.Equal(once, again);
+        Tolerance.AssertClose(once.Select(v => 2.0 * v).ToArray(), twice, 1e-5, 1e-6);
+    }
+
+    [Fact]
+    public void SmallWorkspaceStillGivesTheSameAnswer()
+    {
+        var s = new Conv2dShape(4, 2, 6, 6, 3, 3, 3, 1, 1, 1, 1);
+        float[] input = RandomData.Uniform(s.InputSize, 3), weights = RandomData.Uniform(s.WeightSize, 4);
+        var full = new float[s.OutputSize];
+        var narrow = new float[s.OutputSize];
+        Conv2d.Forward(s, input, weights, [], full, new float[Conv2d.WorkspaceSize(s)]);
+        Conv2d.Forward(s, input, weights, [], narrow, new float[Conv2d.WorkspaceSize(s with { Batch = 1 })]);
+        Assert.Equal(full, narrow);
+    }
+
+    [Fact]
+    public void WrongSizesNameTheArgument()
+    {
+        var s = new Conv2dShape(1, 1, 4, 4, 1, 3, 3);
+        var e = Assert.Throws<ArgumentException>(() => Conv2d.Forward(s, new float[15], new float[9], [], new float[4], new float[100]));
+        Assert.Equal("input", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.Forward(s, new float[16], new float[9], [], new float[4], new float[1]));
+        Assert.Equal("workspace", e.ParamName);
+    }
+}
