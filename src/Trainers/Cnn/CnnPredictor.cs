@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.Persistence;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
 using MLNet.Extensions.Trainers.Network.Specs;
@@ -46,8 +47,8 @@ internal sealed class CnnPredictor : NetworkPredictor
         writer.Write(Network.Body.Count);
         foreach (LayerSpec spec in Network.Body)
             LayerSpecFormat.Write(writer, spec);
-        FloatArrayFormat.Write(writer, Network.Buffer.Values);
-        FloatArrayFormat.Write(writer, Network.Buffer.State);
+        FloatBlock.Write(writer, Network.Buffer.Values);
+        FloatBlock.Write(writer, Network.Buffer.State);
     }
 
     /// <summary>Reads what <see cref="Save"/> wrote, validating every count against the rebuilt architecture.</summary>
@@ -74,8 +75,8 @@ internal sealed class CnnPredictor : NetworkPredictor
         {
             throw new InvalidDataException($"The saved CNN architecture cannot be rebuilt: {e.Message}", e);
         }
-        FloatArrayFormat.ReadInto(reader, network.Buffer.Values, "CNN parameters");
-        FloatArrayFormat.ReadInto(reader, network.Buffer.State, "CNN state");
+        FloatBlock.ReadInto(reader, network.Buffer.Values, "CNN parameters");
+        FloatBlock.ReadInto(reader, network.Buffer.State, "CNN state");
         return new CnnPredictor(network);
     }
 

@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.Persistence;
 using MLNet.Extensions.Kernels.Primitives;
 using MLNet.Extensions.Trainers.Lstm;
 using MLNet.Extensions.Trainers.Models;
@@ -180,7 +181,7 @@ internal sealed class LstmForecastModel
     public ForecastSession CreateSession() => new(this);
 
     // Binary format: int32 windowSize, horizon, differencingOrder; float32 mean, scale, confidenceLevel;
-    // int32 hiddenSize, layerCount; FloatArrayFormat residualStd; FloatArrayFormat parameters.
+    // int32 hiddenSize, layerCount; FloatBlock residualStd; FloatBlock parameters.
     public void Save(BinaryWriter writer)
     {
         writer.Write(WindowSize);
@@ -191,8 +192,8 @@ internal sealed class LstmForecastModel
         writer.Write(ConfidenceLevel);
         writer.Write(Network.Architecture.HiddenSize);
         writer.Write(Network.Architecture.LayerCount);
-        FloatArrayFormat.Write(writer, ResidualStd);
-        FloatArrayFormat.Write(writer, Network.Buffer.Values);
+        FloatBlock.Write(writer, ResidualStd);
+        FloatBlock.Write(writer, Network.Buffer.Values);
     }
 
     /// <summary>Reads what <see cref="Save"/> wrote, checking every field.</summary>
@@ -206,8 +207,8 @@ internal sealed class LstmForecastModel
             throw new InvalidDataException("The saved forecaster's settings are invalid.");
         var network = new LstmNetwork(new LstmArchitecture(window, 1, 0, hidden, layers, false, 0f, 0, horizon));
         var residuals = new float[horizon];
-        FloatArrayFormat.ReadInto(reader, residuals, "forecaster residual spreads");
-        FloatArrayFormat.ReadInto(reader, network.Buffer.Values, "forecaster LSTM parameters");
+        FloatBlock.ReadInto(reader, residuals, "forecaster residual spreads");
+        FloatBlock.ReadInto(reader, network.Buffer.Values, "forecaster LSTM parameters");
         return new LstmForecastModel(window, horizon, order, mean, scale, network, residuals, confidence);
     }
 

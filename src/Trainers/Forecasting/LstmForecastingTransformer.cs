@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -20,13 +21,7 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
     internal const string LoaderSignature = "MLNetExtLstmForecast";
 
     // Version history: 0x00010001 initial.
-    private static VersionInfo GetVersionInfo() => new(
-        modelSignature: "MLNXLFCT",
-        verWrittenCur: 0x00010001,
-        verReadableCur: 0x00010001,
-        verWeCanReadBack: 0x00010001,
-        loaderSignature: LoaderSignature,
-        loaderAssemblyName: typeof(LstmForecastingTransformer).Assembly.GetName().Name);
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXLFCT", 0x00010001, 0x00010001, LoaderSignature, typeof(LstmForecastingTransformer));
 
     private readonly IHost _host;
 

@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.Persistence;
 using MLNet.Extensions.Trainers.Models;
 
 namespace MLNet.Extensions.Trainers.Lstm;
@@ -49,7 +50,7 @@ internal sealed class LstmPredictor : NetworkPredictor
     public override IPredictorSession CreateSession() => new Session(this);
 
     // Binary format: int32 maxSteps, featuresPerStep, trailingFeatures, hiddenSize, layerCount; bool bidirectional;
-    // float32 dropout; int32 denseUnits, outputs; bool variableLength; FloatArrayFormat parameters.
+    // float32 dropout; int32 denseUnits, outputs; bool variableLength; FloatBlock parameters.
     public override void Save(BinaryWriter writer)
     {
         LstmArchitecture a = Network.Architecture;
@@ -63,7 +64,7 @@ internal sealed class LstmPredictor : NetworkPredictor
         writer.Write(a.DenseUnits);
         writer.Write(a.Outputs);
         writer.Write(VariableLengthInput);
-        FloatArrayFormat.Write(writer, Network.Buffer.Values);
+        FloatBlock.Write(writer, Network.Buffer.Values);
     }
 
     /// <summary>Reads what <see cref="Save"/> wrote, validating the architecture before allocating it.</summary>
@@ -77,7 +78,7 @@ internal sealed class LstmPredictor : NetworkPredictor
             || a.DenseUnits is < 0 or > 1_000_000 || a.Outputs is < 1 or > 1_000_000)
             throw new InvalidDataException($"The saved LSTM architecture {a} is invalid.");
         var network = new LstmNetwork(a);
-        FloatArrayFormat.ReadInto(reader, network.Buffer.Values, "LSTM parameters");
+        FloatBlock.ReadInto(reader, network.Buffer.Values, "LSTM parameters");
         return new LstmPredictor(network, variable);
     }
 

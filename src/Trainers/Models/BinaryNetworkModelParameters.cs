@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -15,13 +16,7 @@ public sealed class BinaryNetworkModelParameters : NetworkModelParametersBase<fl
     private const string RegistrationName = "BinaryNetworkModel";
 
     // Version history: 0x00010001 initial (network predictor format with history).
-    private static VersionInfo GetVersionInfo() => new(
-        modelSignature: "MLNXNBIN",
-        verWrittenCur: 0x00010001,
-        verReadableCur: 0x00010001,
-        verWeCanReadBack: 0x00010001,
-        loaderSignature: LoaderSignature,
-        loaderAssemblyName: LoaderAssemblyName);
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNBIN", 0x00010001, 0x00010001, LoaderSignature, typeof(BinaryNetworkModelParameters));
 
     private readonly VectorDataViewType _inputType;
 

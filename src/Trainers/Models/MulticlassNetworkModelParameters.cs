@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -16,13 +17,7 @@ public sealed class MulticlassNetworkModelParameters : NetworkModelParametersBas
     private const string RegistrationName = "MulticlassNetworkModel";
 
     // Version history: 0x00010001 initial (network predictor format with history).
-    private static VersionInfo GetVersionInfo() => new(
-        modelSignature: "MLNXNMCL",
-        verWrittenCur: 0x00010001,
-        verReadableCur: 0x00010001,
-        verWeCanReadBack: 0x00010001,
-        loaderSignature: LoaderSignature,
-        loaderAssemblyName: LoaderAssemblyName);
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNMCL", 0x00010001, 0x00010001, LoaderSignature, typeof(MulticlassNetworkModelParameters));
 
     private readonly VectorDataViewType _inputType;
     private readonly VectorDataViewType _outputType;

@@ -85,7 +85,4 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
         source.CopyTo(dense);
         return length;
     }
-
-    /// <summary>The simple name of our assembly, so a model loads under any later patch version (compatibility is ours to check).</summary>
-    private protected static string LoaderAssemblyName => typeof(NetworkModelParametersBase<>).Assembly.GetName().Name!;
 }

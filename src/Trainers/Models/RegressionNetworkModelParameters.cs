@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -15,13 +16,7 @@ public sealed class RegressionNetworkModelParameters : NetworkModelParametersBas
     private const string RegistrationName = "RegressionNetworkModel";
 
     // Version history: 0x00010001 initial (network predictor format with history).
-    private static VersionInfo GetVersionInfo() => new(
-        modelSignature: "MLNXNREG",
-        verWrittenCur: 0x00010001,
-        verReadableCur: 0x00010001,
-        verWeCanReadBack: 0x00010001,
-        loaderSignature: LoaderSignature,
-        loaderAssemblyName: LoaderAssemblyName);
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNREG", 0x00010001, 0x00010001, LoaderSignature, typeof(RegressionNetworkModelParameters));
 
     private readonly VectorDataViewType _inputType;
 

@@ -1,0 +1,157 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.Extensions.Transforms.Sequences;
+
+/// <summary>
+/// The output of <see cref="SlidingWindowTransformer.Transform"/>: one sequential cursor that remembers the last raw rows,
+/// skips rows until a window is complete, emits every Stride-th window, and passes the current row's columns through.
+/// </summary>
+internal sealed class SlidingWindowDataView : IDataView
+{
+    private readonly SlidingWindowTransformer _parent;
+    private readonly IDataView _input;
+
+    public SlidingWindowDataView(SlidingWindowTransformer parent, IDataView input, DataViewSchema schema)
+    {
+        _parent = parent;
+        _input = input;
+        Schema = schema;
+    }
+
+    public bool CanShuffle => false;
+
+    public DataViewSchema Schema { get; }
+
+    public long? GetRowCount() => null;
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    {
+        var needed = new HashSet<int>(columnsNeeded.Select(c => c.Index));
+        int series = _input.Schema[_parent.Options.InputColumnName].Index;
+        var inputColumns = _input.Schema.Where(c => needed.Contains(c.Index) || c.Index == series);
+        return new Cursor(this, _input.GetRowCursor(inputColumns), needed);
+    }
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    private sealed class Cursor : DataViewRowCursor
+    {
+        private readonly SlidingWindowDataView _view;
+        private readonly DataViewRowCursor _input;
+        private readonly HashSet<int> _active;
+        private readonly SlidingWindowOptions _options;
+        private readonly int _features;
+        private readonly Func<float[]> _read;
+        private readonly float[][] _history;
+        private readonly float[] _window;
+        private readonly float[] _target;
+        private long _seen;
+        private long _position = -1;
+
+        public Cursor(SlidingWindowDataView view, DataViewRowCursor input, HashSet<int> active)
+        {
+            _view = view;
+            _input = input;
+            _active = active;
+            _options = view._parent.Options;
+            _features = view._parent.FeaturesPerStep;
+            _history = new float[_options.History][];
+            for (int i = 0; i < _history.Length; i++)
+                _history[i] = new float[_features];
+            _window = new float[_options.WindowSize * _features];
+            _target = new float[_features];
+            DataViewSchema.Column series = input.Schema[_options.InputColumnName];
+            if (_features == 1)
+            {
+                ValueGetter<float> getter = input.GetGetter<float>(series);
+                var one = new float[1];
+                _read = () => { getter(ref one[0]); return one; };
+            }
+            else
+            {
+                ValueGetter<VBuffer<float>> getter = input.GetGetter<VBuffer<float>>(series);
+                VBuffer<float> buffer = default;
+                var values = new float[_features];
+                _read = () => { getter(ref buffer); buffer.CopyTo(values); return values; };
+            }
+        }
+
+        public override DataViewSchema Schema => _view.Schema;
+
+        public override long Position => _position;
+
+        public override long Batch => 0;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => _active.Contains(column.Index);
+
+        public override bool MoveNext()
+        {
+            while (_input.MoveNext())
+            {
+                // Shift the history left by one row and append the newest values.
+                float[] oldest = _history[0];
+                Array.Copy(_history, 1, _history, 0, _history.Length - 1);
+                _read().CopyTo(oldest, 0);
+                _history[^1] = oldest;
+                _seen++;
+                long windowIndex = _seen - _history.Length;
+                if (windowIndex < 0 || windowIndex % _options.Stride != 0)
+                    continue;
+                Fill();
+                _position++;
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>Window and target from the history, differenced <c>DifferencingOrder</c> times.</summary>
+        private void Fill()
+        {
+            int d = _options.DifferencingOrder, t = _options.WindowSize, h = _options.Horizon;
+            // history[d + k] is the raw value at series position k of the (differenced) window span [0, t + h).
+            for (int f = 0; f < _features; f++)
+            {
+                for (int k = 0; k < t; k++)
+                    _window[k * _features + f] = Differenced(d + k, f, d);
+                _target[f] = Differenced(d + t + h - 1, f, d);
+            }
+        }
+
+        private float Differenced(int index, int feature, int order) => order == 0
+            ? _history[index][feature]
+            : Differenced(index, feature, order - 1) - Differenced(index - 1, feature, order - 1);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            int inputCount = _input.Schema.Count;
+            if (column.Index < inputCount)
+                return _input.GetGetter<TValue>(_input.Schema[column.Index]);
+            if (column.Name == _options.OutputColumnName && column.Index == inputCount)
+                return (ValueGetter<TValue>)(Delegate)VectorGetter(_window);
+            if (_features == 1)
+            {
+                ValueGetter<float> scalar = (ref float value) => value = _target[0];
+                return (ValueGetter<TValue>)(Delegate)scalar;
+            }
+            return (ValueGetter<TValue>)(Delegate)VectorGetter(_target);
+        }
+
+        private static ValueGetter<VBuffer<float>> VectorGetter(float[] source) => (ref VBuffer<float> destination) =>
+        {
+            var editor = VBufferEditor.Create(ref destination, source.Length);
+            source.CopyTo(editor.Values);
+            destination = editor.Commit();
+        };
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                _input.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

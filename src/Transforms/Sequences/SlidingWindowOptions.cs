@@ -1,0 +1,51 @@
+namespace MLNet.Extensions.Transforms.Sequences;
+
+/// <summary>
+/// How a series becomes windows. With rows x_0, x_1, ... (after <see cref="DifferencingOrder"/> differences), the row for
+/// time i carries the window x[i - Horizon - WindowSize + 1 .. i - Horizon] in <see cref="OutputColumnName"/> and x[i] in
+/// <see cref="TargetColumnName"/>: everything needed to learn "WindowSize values predict the value Horizon steps later",
+/// using only past rows. Rows without a full window are dropped, and only every <see cref="Stride"/>-th window is kept.
+/// </summary>
+public sealed record SlidingWindowOptions
+{
+    /// <summary>The series column: Single, or a known-size vector of Single (several features per time step).</summary>
+    public string InputColumnName { get; init; } = "Value";
+
+    /// <summary>The window column: WindowSize steps of the input's features, as a (WindowSize, F) vector.</summary>
+    public string OutputColumnName { get; init; } = "Window";
+
+    /// <summary>The target column (the value Horizon steps after the window), or null for none.</summary>
+    public string? TargetColumnName { get; init; }
+
+    /// <summary>Steps per window.</summary>
+    public int WindowSize { get; init; } = 12;
+
+    /// <summary>Steps between the end of the window and the target.</summary>
+    public int Horizon { get; init; } = 1;
+
+    /// <summary>Keep every Stride-th window.</summary>
+    public int Stride { get; init; } = 1;
+
+    /// <summary>0 uses the values, 1 their first differences (removes a trend), 2 second differences.</summary>
+    public int DifferencingOrder { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(InputColumnName))
+            throw new ArgumentException("Option InputColumnName is empty.", nameof(InputColumnName));
+        if (string.IsNullOrWhiteSpace(OutputColumnName))
+            throw new ArgumentException("Option OutputColumnName is empty.", nameof(OutputColumnName));
+        if (WindowSize < 1)
+            throw new ArgumentException($"Option WindowSize is {WindowSize}; expected at least 1.", nameof(WindowSize));
+        if (Horizon < 1)
+            throw new ArgumentException($"Option Horizon is {Horizon}; expected at least 1.", nameof(Horizon));
+        if (Stride < 1)
+            throw new ArgumentException($"Option Stride is {Stride}; expected at least 1.", nameof(Stride));
+        if (DifferencingOrder is < 0 or > 2)
+            throw new ArgumentException($"Option DifferencingOrder is {DifferencingOrder}; expected 0, 1 or 2.", nameof(DifferencingOrder));
+    }
+
+    /// <summary>Raw rows consumed before the first window is complete.</summary>
+    internal int History => WindowSize + Horizon + DifferencingOrder;
+}

@@ -1,0 +1,131 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.Extensions.Transforms.Persistence;
+using MLNet.Extensions.Transforms.Sequences;
+
+[assembly: LoadableClass(typeof(SlidingWindowTransformer), null, typeof(SignatureLoadModel),
+    "MLNet.Extensions sliding window", SlidingWindowTransformer.LoaderSignature)]
+
+namespace MLNet.Extensions.Transforms.Sequences;
+
+/// <summary>
+/// Turns an ordered series into windows and targets as <see cref="SlidingWindowOptions"/> describes. The output has fewer
+/// rows than the input (rows without a full window, and rows between strides, are dropped) and depends on row order, so
+/// this is not a row-to-row mapper: use it to prepare training and evaluation data.
+/// </summary>
+public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
+{
+    internal const string LoaderSignature = "MLNetExtSlidingWindow";
+
+    // Version history: 0x00010001 initial.
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXSLWN", 0x00010001, 0x00010001, LoaderSignature);
+
+    private readonly IHost _host;
+
+    internal SlidingWindowTransformer(IHostEnvironment env, SlidingWindowOptions options, int featuresPerStep)
+    {
+        _host = env.Register(nameof(SlidingWindowTransformer));
+        Options = options;
+        FeaturesPerStep = featuresPerStep;
+    }
+
+    /// <summary>The window settings.</summary>
+    public SlidingWindowOptions Options { get; }
+
+    /// <summary>Features per time step (1 for a scalar series).</summary>
+    public int FeaturesPerStep { get; }
+
+    /// <summary>False: windows depend on earlier rows.</summary>
+    public bool IsRowToRowMapper => false;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        int features = FeaturesOf(inputSchema, Options.InputColumnName);
+        if (features != FeaturesPerStep)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Column '{Options.InputColumnName}' has {features} values per row; this transformer was fitted on {FeaturesPerStep}.");
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        builder.AddColumn(Options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, Options.WindowSize, FeaturesPerStep));
+        if (Options.TargetColumnName is string target)
+            builder.AddColumn(target, FeaturesPerStep == 1 ? NumberDataViewType.Single : new VectorDataViewType(NumberDataViewType.Single, FeaturesPerStep));
+        return builder.ToSchema();
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new SlidingWindowDataView(this, input, GetOutputSchema(input.Schema));
+    }
+
+    /// <summary>Not available: windows depend on earlier rows.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        throw new InvalidOperationException("A sliding window depends on earlier rows, so there is no row-to-row mapper.");
+
+    // Binary format: string input, output; bool + string target; int32 window, horizon, stride, differencing, featuresPerStep.
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(GetVersionInfo());
+        BinaryWriter w = ctx.Writer;
+        w.Write(Options.InputColumnName);
+        w.Write(Options.OutputColumnName);
+        w.Write(Options.TargetColumnName is not null);
+        w.Write(Options.TargetColumnName ?? "");
+        w.Write(Options.WindowSize);
+        w.Write(Options.Horizon);
+        w.Write(Options.Stride);
+        w.Write(Options.DifferencingOrder);
+        w.Write(FeaturesPerStep);
+    }
+
+    internal static SlidingWindowTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+    {
+        ctx.CheckAtModel(GetVersionInfo());
+        BinaryReader r = ctx.Reader;
+        try
+        {
+            string input = r.ReadString(), output = r.ReadString();
+            bool hasTarget = r.ReadBoolean();
+            string target = r.ReadString();
+            var options = new SlidingWindowOptions
+            {
+                InputColumnName = input,
+                OutputColumnName = output,
+                TargetColumnName = hasTarget ? target : null,
+                WindowSize = r.ReadInt32(),
+                Horizon = r.ReadInt32(),
+                Stride = r.ReadInt32(),
+                DifferencingOrder = r.ReadInt32(),
+            };
+            int features = r.ReadInt32();
+            options.Validate();
+            if (features < 1)
+                throw new InvalidDataException($"SlidingWindowTransformer: {features} features per step is invalid.");
+            return new SlidingWindowTransformer(env, options, features);
+        }
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"SlidingWindowTransformer: the saved settings are damaged ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>Values per row of the series column: 1 for Single, the size of a known-size vector of Single.</summary>
+    internal static int FeaturesOf(DataViewSchema schema, string name)
+    {
+        DataViewSchema.Column? column = schema.GetColumnOrNull(name);
+        if (column is null)
+            throw new ArgumentOutOfRangeException(nameof(name), name, $"The series column '{name}' is not in the data.");
+        return column.Value.Type switch
+        {
+            NumberDataViewType t when t == NumberDataViewType.Single => 1,
+            VectorDataViewType { ItemType: var item, IsKnownSize: true } v when item == NumberDataViewType.Single => v.Size,
+            var other => throw new ArgumentOutOfRangeException(nameof(name), name,
+                $"The series column '{name}' must be Single or a known-size vector of Single; it is {other}."),
+        };
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace MLNet.Extensions.Transforms.Sequences;
+
+/// <summary>
+/// Learns, per feature, the mean and standard deviation of sequences stored as vectors of T steps of F features
+/// (all steps and rows pooled), and produces a <see cref="StandardizeSequenceTransformer"/> that maps (x - mean) / std.
+/// </summary>
+public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenceTransformer>
+{
+    private readonly IHost _host;
+    private readonly string _outputColumnName;
+    private readonly string _inputColumnName;
+    private readonly int _featuresPerStep;
+
+    internal StandardizeSequenceEstimator(IHostEnvironment env, string outputColumnName, string inputColumnName, int featuresPerStep)
+    {
+        _host = env.Register(nameof(StandardizeSequenceEstimator));
+        if (string.IsNullOrWhiteSpace(outputColumnName))
+            throw new ArgumentException("The output column name is empty.", nameof(outputColumnName));
+        if (string.IsNullOrWhiteSpace(inputColumnName))
+            throw new ArgumentException("The input column name is empty.", nameof(inputColumnName));
+        if (featuresPerStep < 1)
+            throw new ArgumentOutOfRangeException(nameof(featuresPerStep), featuresPerStep, "featuresPerStep must be at least 1.");
+        _outputColumnName = outputColumnName;
+        _inputColumnName = inputColumnName;
+        _featuresPerStep = featuresPerStep;
+    }
+
+    /// <summary>Reads every row once and learns the per-feature statistics.</summary>
+    public StandardizeSequenceTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        DataViewSchema.Column column = CheckColumn(input.Schema, _inputColumnName, _featuresPerStep);
+        int f = _featuresPerStep;
+        var sum = new double[f];
+        var sumOfSquares = new double[f];
+        long count = 0, row = 0;
+        using (DataViewRowCursor cursor = input.GetRowCursor([column]))
+        {
+            ValueGetter<VBuffer<float>> getter = cursor.GetGetter<VBuffer<float>>(column);
+            VBuffer<float> buffer = default;
+            float[] dense = [];
+            while (cursor.MoveNext())
+            {
+                getter(ref buffer);
+                if (buffer.Length % f != 0)
+                    throw new InvalidOperationException(
+                        $"Column '{_inputColumnName}' has {buffer.Length} values at row {row}; expected a multiple of {f} (whole steps).");
+                if (dense.Length < buffer.Length)
+                    dense = new float[buffer.Length];
+                buffer.CopyTo(dense);
+                for (int i = 0; i < buffer.Length; i++)
+                {
+                    float v = dense[i];
+                    if (!float.IsFinite(v))
+                        throw new InvalidOperationException($"Column '{_inputColumnName}' has a non-finite value ({v}) at row {row}, slot {i}.");
+                    sum[i % f] += v;
+                    sumOfSquares[i % f] += (double)v * v;
+                }
+                count += buffer.Length / f;
+                row++;
+            }
+        }
+        if (count == 0)
+            throw new InvalidOperationException($"Column '{_inputColumnName}' has no values to learn statistics from.");
+        var mean = new float[f];
+        var scale = new float[f];
+        for (int j = 0; j < f; j++)
+        {
+            double m = sum[j] / count;
+            double variance = Math.Max(0, sumOfSquares[j] / count - m * m);
+            mean[j] = (float)m;
+            // A constant feature is only centred: dividing by a zero spread would turn it into NaN.
+            scale[j] = variance > 1e-24 ? (float)(1 / Math.Sqrt(variance)) : 1f;
+        }
+        return new StandardizeSequenceTransformer(_host, _outputColumnName, _inputColumnName, mean, scale);
+    }
+
+    /// <summary>The output column has the input column's vector shape.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (!inputSchema.TryFindColumn(_inputColumnName, out var column))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{_inputColumnName}' is not in the data.");
+        if (column.Kind == SchemaShape.Column.VectorKind.Scalar || !column.ItemType.Equals(NumberDataViewType.Single))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{_inputColumnName}' must be a vector of Single.");
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        columns[_outputColumnName] = new SchemaShape.Column(_outputColumnName, column.Kind, NumberDataViewType.Single, false);
+        return new SchemaShape(columns.Values);
+    }
+
+    internal static DataViewSchema.Column CheckColumn(DataViewSchema schema, string name, int featuresPerStep)
+    {
+        DataViewSchema.Column? column = schema.GetColumnOrNull(name);
+        if (column is null)
+            throw new ArgumentOutOfRangeException(nameof(name), name, $"Column '{name}' is not in the data.");
+        if (column.Value.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(name), name, $"Column '{name}' must be a vector of Single; it is {column.Value.Type}.");
+        if (vector.IsKnownSize && vector.Size % featuresPerStep != 0)
+            throw new ArgumentOutOfRangeException(nameof(name), name,
+                $"Column '{name}' has {vector.Size} values, not a whole number of steps of {featuresPerStep} features.");
+        return column.Value;
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.Extensions.Transforms.Persistence;
+using MLNet.Extensions.Transforms.Sequences;
+
+[assembly: LoadableClass(typeof(StandardizeSequenceTransformer), null, typeof(SignatureLoadModel),
+    "MLNet.Extensions standardize sequence", StandardizeSequenceTransformer.LoaderSignature)]
+
+namespace MLNet.Extensions.Transforms.Sequences;
+
+/// <summary>Maps each value of a sequence vector to (x - mean[f]) * scale[f], f being its feature within the step.</summary>
+public sealed class StandardizeSequenceTransformer : OneToOneTransformerBase
+{
+    internal const string LoaderSignature = "MLNetExtStandardizeSeq";
+
+    // Version history: 0x00010001 initial.
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXSTDS", 0x00010001, 0x00010001, LoaderSignature);
+
+    private readonly float[] _mean;
+    private readonly float[] _scale;
+
+    internal StandardizeSequenceTransformer(IHost host, string outputColumnName, string inputColumnName, float[] mean, float[] scale)
+        : base(host, (outputColumnName, inputColumnName))
+    {
+        _mean = mean;
+        _scale = scale;
+    }
+
+    private StandardizeSequenceTransformer(IHost host, ModelLoadContext ctx)
+        : base(host, ctx)
+    {
+        // *** Binary format *** (after the column pairs)
+        // FloatBlock mean (F floats, checksummed), FloatBlock scale (F floats, checksummed)
+        _mean = FloatBlock.Read(ctx.Reader, "StandardizeSequenceTransformer mean");
+        _scale = FloatBlock.Read(ctx.Reader, "StandardizeSequenceTransformer scale");
+        if (_mean.Length == 0 || _mean.Length != _scale.Length)
+            throw new InvalidDataException($"StandardizeSequenceTransformer: {_mean.Length} means and {_scale.Length} scales; they must match and be non-empty.");
+    }
+
+    internal static StandardizeSequenceTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+    {
+        ctx.CheckAtModel(GetVersionInfo());
+        return new StandardizeSequenceTransformer(env.Register(nameof(StandardizeSequenceTransformer)), ctx);
+    }
+
+    /// <summary>Features per step.</summary>
+    public int FeaturesPerStep => _mean.Length;
+
+    /// <summary>The learned mean of each feature.</summary>
+    public IReadOnlyList<float> Mean => _mean;
+
+    /// <summary>The learned 1 / standard deviation of each feature (1 for constant features).</summary>
+    public IReadOnlyList<float> Scale => _scale;
+
+    /// <inheritdoc />
+    protected override void SaveModel(ModelSaveContext ctx)
+    {
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(GetVersionInfo());
+        SaveColumns(ctx);
+        FloatBlock.Write(ctx.Writer, _mean);
+        FloatBlock.Write(ctx.Writer, _scale);
+    }
+
+    /// <inheritdoc />
+    protected override IRowMapper MakeRowMapper(DataViewSchema schema) => new Mapper(this, schema);
+
+    private sealed class Mapper : OneToOneMapperBase
+    {
+        private readonly StandardizeSequenceTransformer _owner;
+
+        public Mapper(StandardizeSequenceTransformer parent, DataViewSchema inputSchema)
+            : base(parent.Host.Register(nameof(Mapper)), parent, inputSchema)
+        {
+            _owner = parent;
+            foreach (var (_, input) in parent.ColumnPairs)
+                StandardizeSequenceEstimator.CheckColumn(inputSchema, input, parent.FeaturesPerStep);
+        }
+
+        protected override DataViewSchema.DetachedColumn[] GetOutputColumnsCore() =>
+            _owner.ColumnPairs.Select(pair => new DataViewSchema.DetachedColumn(pair.outputColumnName, InputSchema[pair.inputColumnName].Type)).ToArray();
+
+        protected override Delegate MakeGetter(DataViewRow input, int iinfo, Func<int, bool> activeOutput, out Action disposer)
+        {
+            disposer = null!;
+            ValueGetter<VBuffer<float>> source = input.GetGetter<VBuffer<float>>(input.Schema[ColMapNewToOld[iinfo]]);
+            VBuffer<float> buffer = default;
+            float[] mean = _owner._mean, scale = _owner._scale;
+            int f = mean.Length;
+            string name = _owner.ColumnPairs[iinfo].inputColumnName;
+            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
+            {
+                source(ref buffer);
+                if (buffer.Length % f != 0)
+                    throw new InvalidOperationException($"Column '{name}' has {buffer.Length} values; expected a multiple of {f} (whole steps).");
+                var editor = VBufferEditor.Create(ref destination, buffer.Length);
+                buffer.CopyTo(editor.Values);
+                for (int i = 0; i < editor.Values.Length; i++)
+                    editor.Values[i] = (editor.Values[i] - mean[i % f]) * scale[i % f];
+                destination = editor.Commit();
+            };
+            return getter;
+        }
+    }
+}

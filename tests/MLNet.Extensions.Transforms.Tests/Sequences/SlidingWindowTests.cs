@@ -1,0 +1,91 @@
+using Microsoft.ML;
+using MLNet.Extensions.Transforms.Sequences;
+
+namespace MLNet.Extensions.Transforms.Tests.Sequences;
+
+public class SlidingWindowTests
+{
+    public sealed class Point
+    {
+        public float Value { get; set; }
+        public int Time { get; set; }
+    }
+
+    public sealed class VectorPoint
+    {
+        [VectorType(2)]
+        public float[] Value { get; set; } = [];
+    }
+
+    private static IDataView Series(MLContext mlContext, int length) =>
+        mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, length).Select(t => new Point { Value = t * t, Time = t }));
+
+    [Fact]
+    public void WindowsEndHorizonStepsBeforeTheirTarget()
+    {
+        var mlContext = new MLContext();
+        IDataView windows = mlContext.Transforms.SlidingWindow("Window", "Value", windowSize: 3, horizon: 2, targetColumnName: "Target")
+            .Fit(Series(mlContext, 10)).Transform(Series(mlContext, 10));
+        float[][] window = windows.GetColumn<float[]>("Window").ToArray();
+        float[] target = windows.GetColumn<float>("Target").ToArray();
+        int[] time = windows.GetColumn<int>("Time").ToArray();
+        Assert.Equal(6, window.Length); // rows 4..9 have three values ending two rows earlier
+        Assert.Equal(new float[] { 0, 1, 4 }, window[0]);
+        Assert.Equal(16f, target[0]);
+        Assert.Equal(4, time[0]);
+        Assert.Equal(new float[] { 25, 36, 49 }, window[^1]);
+        Assert.Equal(81f, target[^1]);
+    }
+
+    [Fact]
+    public void DifferencingAndStrideApply()
+    {
+        var mlContext = new MLContext();
+        var options = new SlidingWindowOptions { InputColumnName = "Value", WindowSize = 2, Horizon = 1, TargetColumnName = "Target", Stride = 2, DifferencingOrder = 1 };
+        IDataView windows = mlContext.Transforms.SlidingWindow(options).Fit(Series(mlContext, 9)).Transform(Series(mlContext, 9));
+        float[][] window = windows.GetColumn<float[]>("Window").ToArray();
+        float[] target = windows.GetColumn<float>("Target").ToArray();
+        // First differences of t^2 are 2t - 1: 1, 3, 5, 7, ...; windows start at every other position.
+        Assert.Equal(new float[] { 1, 3 }, window[0]);
+        Assert.Equal(5f, target[0]);
+        Assert.Equal(new float[] { 5, 7 }, window[1]);
+        Assert.Equal(3, window.Length);
+    }
+
+    [Fact]
+    public void VectorSeriesGiveTwoDimensionalWindows()
+    {
+        var mlContext = new MLContext();
+        IDataView data = mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, 5).Select(t => new VectorPoint { Value = [t, -t] }));
+        IDataView windows = mlContext.Transforms.SlidingWindow("Window", "Value", 2, 1, "Target").Fit(data).Transform(data);
+        var type = (VectorDataViewType)windows.Schema["Window"].Type;
+        Assert.Equal(new[] { 2, 2 }, type.Dimensions.ToArray());
+        Assert.Equal(new float[] { 0, 0, 1, -1 }, windows.GetColumn<float[]>("Window").First());
+        Assert.Equal(new float[] { 2, -2 }, windows.GetColumn<float[]>("Target").First());
+    }
+
+    [Fact]
+    public void SavesAndLoadsWithThePipeline()
+    {
+        var mlContext = new MLContext();
+        IDataView data = Series(mlContext, 12);
+        ITransformer model = mlContext.Transforms.SlidingWindow("Window", "Value", 4, 1, "Target", differencingOrder: 2).Fit(data);
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        ITransformer loaded = new MLContext().Model.Load(stream, out _);
+        Assert.Equal(model.Transform(data).GetColumn<float[]>("Window").ToArray(), loaded.Transform(data).GetColumn<float[]>("Window").ToArray());
+    }
+
+    [Fact]
+    public void BadSettingsAndShortSeriesAreRejected()
+    {
+        var mlContext = new MLContext();
+        var e = Assert.Throws<ArgumentException>(() => mlContext.Transforms.SlidingWindow("W", "Value", windowSize: 0));
+        Assert.Contains("WindowSize", e.Message);
+        var shortSeries = Assert.Throws<ArgumentException>(() => mlContext.Transforms.SlidingWindow("W", "Value", 8, horizon: 5).Fit(Series(mlContext, 10)));
+        Assert.Contains("needs at least 13", shortSeries.Message);
+        var wrongType = Assert.ThrowsAny<ArgumentException>(() => mlContext.Transforms.SlidingWindow("W", "Time", 2).Fit(Series(mlContext, 10)));
+        Assert.Contains("'Time'", wrongType.Message);
+    }
+}
