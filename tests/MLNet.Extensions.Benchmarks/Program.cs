@@ -4,13 +4,19 @@ namespace MLNet.Extensions.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- --filter '*'</c> runs the
-/// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time.
+/// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- throughput</c>
+/// prints end-to-end training and scoring rates.
 /// </summary>
 public static class Program
 {
     /// <summary>Runs the benchmarks BenchmarkDotNet's switcher selects from the command line, or the layer profile.</summary>
     public static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "throughput")
+        {
+            Training.Throughput.Run();
+            return;
+        }
         if (args.Length > 0 && args[0] == "profile")
         {
             LayerProfile.Run();

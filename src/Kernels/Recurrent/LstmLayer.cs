@@ -57,13 +57,10 @@ public static partial class LstmLayer
                     gate.Clear();
                     continue;
                 }
-                for (int j = 0; j < h; j++)
+                unsafe
                 {
-                    float i = Sigmoid(gate[j]), fg = Sigmoid(gate[h + j]), g = MathF.Tanh(gate[2 * h + j]), o = Sigmoid(gate[3 * h + j]);
-                    gate[j] = i; gate[h + j] = fg; gate[2 * h + j] = g; gate[3 * h + j] = o;
-                    float c = fg * cPrev[b * h + j] + i * g;
-                    cOut[j] = c;
-                    hOut[j] = o * MathF.Tanh(c);
+                    fixed (float* pGate = gate, pCPrev = cPrev.Slice(b * h, h), pC = cOut, pH = hOut)
+                        LstmCellMath.Forward(pGate, pCPrev, pC, pH, h);
                 }
             }
         }
@@ -117,18 +114,11 @@ public static partial class LstmLayer
                     dGate.Clear();
                     continue;
                 }
-                ReadOnlySpan<float> gate = gates.Slice((s * n + b) * g4, g4);
-                for (int j = 0; j < h; j++)
+                unsafe
                 {
-                    float i = gate[j], fg = gate[h + j], g = gate[2 * h + j], o = gate[3 * h + j];
-                    float c = cell[(s * n + b) * h + j], tc = MathF.Tanh(c);
-                    float dhj = dh[b * h + j];
-                    float dc = dcNext[b * h + j] + dhj * o * (1 - tc * tc);
-                    dGate[j] = dc * g * i * (1 - i);
-                    dGate[h + j] = dc * cPrev[b * h + j] * fg * (1 - fg);
-                    dGate[2 * h + j] = dc * i * (1 - g * g);
-                    dGate[3 * h + j] = dhj * tc * o * (1 - o);
-                    dcNext[b * h + j] = dc * fg;
+                    fixed (float* pGate = gates.Slice((s * n + b) * g4, g4), pC = cell.Slice((s * n + b) * h, h), pCPrev = cPrev.Slice(b * h, h),
+                           pDh = dh.Slice(b * h, h), pDc = dcNext.Slice(b * h, h), pDGate = dGate)
+                        LstmCellMath.Backward(pGate, pC, pCPrev, pDh, pDc, pDGate, h);
                 }
             }
             // dh_{t-1} = dGates_t W_hh; padded rows pass their gradient straight through instead.
@@ -189,5 +179,4 @@ public static partial class LstmLayer
             throw new ArgumentException($"hidden, cell and gates must have {steps}, {steps} and {4 * steps} elements.");
     }
 
-    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 }

@@ -1,0 +1,98 @@
+using System.Runtime.Intrinsics;
+using MLNet.Extensions.Kernels.Activations;
+using MLNet.Extensions.Kernels.Primitives;
+
+namespace MLNet.Extensions.Kernels.Recurrent;
+
+/// <summary>
+/// The per-step elementwise work of an LSTM, vectorized: gate nonlinearities with the state update in one pass forward,
+/// and the gate gradients in one pass backward. Gates of one sample are laid out i, f, g, o, each H wide.
+/// </summary>
+internal static unsafe class LstmCellMath
+{
+    /// <summary>
+    /// gates := (sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)) from pre-activations in place; c := f cPrev + i g; h := o tanh(c).
+    /// </summary>
+    public static void Forward(float* gates, float* cPrev, float* c, float* h, int hidden)
+    {
+        switch (KernelSettings.EffectiveVectorWidth)
+        {
+            case VectorWidth.Bits512: Forward<Simd512, Vector512<float>>(gates, cPrev, c, h, hidden); break;
+            case VectorWidth.Bits256: Forward<Simd256, Vector256<float>>(gates, cPrev, c, h, hidden); break;
+            case VectorWidth.Bits128: Forward<Simd128, Vector128<float>>(gates, cPrev, c, h, hidden); break;
+            default: Forward<SimdScalar, float>(gates, cPrev, c, h, hidden); break;
+        }
+    }
+
+    /// <summary>
+    /// From dh (gradient at h, including the recurrent part) and dcNext (gradient at c from the next step): writes the
+    /// pre-activation gate gradients dGates and replaces dcNext with the gradient at cPrev.
+    /// </summary>
+    public static void Backward(float* gates, float* c, float* cPrev, float* dh, float* dcNext, float* dGates, int hidden)
+    {
+        switch (KernelSettings.EffectiveVectorWidth)
+        {
+            case VectorWidth.Bits512: Backward<Simd512, Vector512<float>>(gates, c, cPrev, dh, dcNext, dGates, hidden); break;
+            case VectorWidth.Bits256: Backward<Simd256, Vector256<float>>(gates, c, cPrev, dh, dcNext, dGates, hidden); break;
+            case VectorWidth.Bits128: Backward<Simd128, Vector128<float>>(gates, c, cPrev, dh, dcNext, dGates, hidden); break;
+            default: Backward<SimdScalar, float>(gates, c, cPrev, dh, dcNext, dGates, hidden); break;
+        }
+    }
+
+    private static void Forward<TOps, TVector>(float* gates, float* cPrev, float* c, float* h, int hidden)
+        where TOps : ISimd<TVector>
+        where TVector : struct
+    {
+        int w = TOps.Count, j = 0;
+        for (; j <= hidden - w; j += w)
+            ForwardLanes<TOps, TVector>(gates, cPrev, c, h, hidden, j);
+        for (; j < hidden; j++)
+            ForwardLanes<SimdScalar, float>(gates, cPrev, c, h, hidden, j);
+    }
+
+    private static void ForwardLanes<TOps, TVector>(float* gates, float* cPrev, float* c, float* h, int hidden, int j)
+        where TOps : ISimd<TVector>
+        where TVector : struct
+    {
+        TVector zero = TOps.Zero;
+        TVector i = SigmoidOperator.Invoke<TOps, TVector>(TOps.Load(gates + j), zero, zero, zero);
+        TVector f = SigmoidOperator.Invoke<TOps, TVector>(TOps.Load(gates + hidden + j), zero, zero, zero);
+        TVector g = TanhOperator.Invoke<TOps, TVector>(TOps.Load(gates + 2 * hidden + j), zero, zero, zero);
+        TVector o = SigmoidOperator.Invoke<TOps, TVector>(TOps.Load(gates + 3 * hidden + j), zero, zero, zero);
+        TOps.Store(i, gates + j);
+        TOps.Store(f, gates + hidden + j);
+        TOps.Store(g, gates + 2 * hidden + j);
+        TOps.Store(o, gates + 3 * hidden + j);
+        TVector cell = TOps.MultiplyAdd(f, TOps.Load(cPrev + j), TOps.Multiply(i, g));
+        TOps.Store(cell, c + j);
+        TOps.Store(TOps.Multiply(o, TanhOperator.Invoke<TOps, TVector>(cell, zero, zero, zero)), h + j);
+    }
+
+    private static void Backward<TOps, TVector>(float* gates, float* c, float* cPrev, float* dh, float* dcNext, float* dGates, int hidden)
+        where TOps : ISimd<TVector>
+        where TVector : struct
+    {
+        int w = TOps.Count, j = 0;
+        for (; j <= hidden - w; j += w)
+            BackwardLanes<TOps, TVector>(gates, c, cPrev, dh, dcNext, dGates, hidden, j);
+        for (; j < hidden; j++)
+            BackwardLanes<SimdScalar, float>(gates, c, cPrev, dh, dcNext, dGates, hidden, j);
+    }
+
+    private static void BackwardLanes<TOps, TVector>(float* gates, float* c, float* cPrev, float* dh, float* dcNext, float* dGates, int hidden, int j)
+        where TOps : ISimd<TVector>
+        where TVector : struct
+    {
+        TVector zero = TOps.Zero, one = TOps.Broadcast(1f);
+        TVector i = TOps.Load(gates + j), f = TOps.Load(gates + hidden + j), g = TOps.Load(gates + 2 * hidden + j), o = TOps.Load(gates + 3 * hidden + j);
+        TVector tc = TanhOperator.Invoke<TOps, TVector>(TOps.Load(c + j), zero, zero, zero);
+        TVector dhj = TOps.Load(dh + j);
+        // dc = dcNext + dh * o * (1 - tanh(c)^2)
+        TVector dc = TOps.MultiplyAdd(TOps.Multiply(dhj, o), TOps.Subtract(one, TOps.Multiply(tc, tc)), TOps.Load(dcNext + j));
+        TOps.Store(TOps.Multiply(TOps.Multiply(dc, g), TOps.Multiply(i, TOps.Subtract(one, i))), dGates + j);
+        TOps.Store(TOps.Multiply(TOps.Multiply(dc, TOps.Load(cPrev + j)), TOps.Multiply(f, TOps.Subtract(one, f))), dGates + hidden + j);
+        TOps.Store(TOps.Multiply(TOps.Multiply(dc, i), TOps.Subtract(one, TOps.Multiply(g, g))), dGates + 2 * hidden + j);
+        TOps.Store(TOps.Multiply(TOps.Multiply(dhj, tc), TOps.Multiply(o, TOps.Subtract(one, o))), dGates + 3 * hidden + j);
+        TOps.Store(TOps.Multiply(dc, f), dcNext + j);
+    }
+}
