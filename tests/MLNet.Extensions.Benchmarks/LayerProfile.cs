@@ -9,10 +9,10 @@ namespace MLNet.Extensions.Benchmarks;
 /// <summary>Prints the median forward and backward time of every layer of a CNN for one batch: where training time goes.</summary>
 public static class LayerProfile
 {
-    /// <summary>Profiles the default CNN on 1x28x28 input, batch 64.</summary>
-    public static void Run()
+    /// <summary>Profiles the default CNN (or LeNet) on 1x28x28 input, batch 64.</summary>
+    public static void Run(bool lenet = false)
     {
-        var network = new CnnNetwork(new TensorShape(1, 28, 28), CnnOptions.DefaultLayers, 10);
+        var network = new CnnNetwork(new TensorShape(1, 28, 28), lenet ? Training.Throughput.LeNet : CnnOptions.DefaultLayers, 10);
         network.Initialize(1);
         var workspace = new SequentialWorkspace(network.Sequential, 64, 1);
         var random = new Random(1);

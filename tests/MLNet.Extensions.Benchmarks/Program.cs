@@ -19,7 +19,7 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "profile")
         {
-            LayerProfile.Run();
+            LayerProfile.Run(lenet: args.Length > 1 && args[1] == "lenet");
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

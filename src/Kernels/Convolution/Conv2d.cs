@@ -8,14 +8,15 @@ public static partial class Conv2d
 {
     /// <summary>
     /// Floats of scratch space that <see cref="Forward"/>, <see cref="BackwardData"/> and <see cref="BackwardWeights"/> need
-    /// for <paramref name="shape"/>: one im2col buffer and one partial weight gradient per thread that may work on the batch.
-    /// A smaller workspace is still correct; it only limits how many threads are used.
+    /// for <paramref name="shape"/>: per thread, an im2col buffer for a group of images, an output staging buffer and a
+    /// partial weight gradient. A smaller workspace (at least one slice) is still correct; it only limits the threads.
     /// </summary>
     public static int WorkspaceSize(in Conv2dShape shape) => SliceSize(shape) * Math.Max(1, Math.Min(shape.Batch, KernelSettings.ThreadCount));
 
     /// <summary>
     /// output (N,O,OH,OW) := conv(input (N,C,H,W), weights (O,C,KH,KW)) + bias (O); bias may be empty.
-    /// Images are split across threads; each image is one GEMM: weights (O, C*KH*KW) x columns (C*KH*KW, OH*OW).
+    /// Images are split across threads; each thread lowers a group of G images to columns (C*KH*KW, G*OH*OW) and runs
+    /// one GEMM with the weights, so the weights are packed once per group rather than once per image.
     /// </summary>
     public static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias, Span<float> output, Span<float> workspace)
@@ -30,22 +31,29 @@ public static partial class Conv2d
             {
                 nint inAddress = (nint)pIn, wAddress = (nint)pW, bAddress = (nint)pB, outAddress = (nint)pOut, workAddress = (nint)pWork;
                 int biasLength = bias.Length;
-                ForImages(s, workspace.Length, (slice, first, end) =>
+                ForGroups(s, workspace.Length, (slice, first, count) =>
                 {
-                    int k = s.InChannels * s.KernelHeight * s.KernelWidth, spatial = s.OutHeight * s.OutWidth;
-                    int inSize = s.InChannels * s.Height * s.Width, outSize = s.OutChannels * spatial;
-                    var columns = new Span<float>((float*)workAddress + (long)slice * SliceSize(s), k * spatial);
+                    Layout l = new(s, count);
+                    var work = new Span<float>((float*)workAddress + (long)slice * SliceSize(s), SliceSize(s));
+                    Span<float> columns = work[..(l.K * l.Width)], staged = work.Slice(l.K * l.Width, s.OutChannels * l.Width);
                     var allIn = new ReadOnlySpan<float>((float*)inAddress, s.InputSize);
                     var allOut = new Span<float>((float*)outAddress, s.OutputSize);
-                    var w = new ReadOnlySpan<float>((float*)wAddress, s.WeightSize);
                     var b = new ReadOnlySpan<float>((float*)bAddress, biasLength);
-                    for (int n = first; n < end; n++)
+                    for (int g = 0; g < count; g++)
+                        Im2Col(s, allIn.Slice((first + g) * l.InSize, l.InSize), columns[(g * l.Spatial)..], l.Width);
+                    Gemm.Gemm.Multiply(Transpose.No, Transpose.No, s.OutChannels, l.Width, l.K, 1f,
+                        new ReadOnlySpan<float>((float*)wAddress, s.WeightSize), l.K, columns, l.Width, 0f, staged, l.Width);
+                    for (int g = 0; g < count; g++)
                     {
-                        Im2Col(s, allIn.Slice(n * inSize, inSize), columns);
-                        Span<float> o = allOut.Slice(n * outSize, outSize);
-                        for (int c = 0; c < s.OutChannels; c++)
-                            o.Slice(c * spatial, spatial).Fill(b.IsEmpty ? 0f : b[c]);
-                        Gemm.Gemm.Multiply(Transpose.No, Transpose.No, s.OutChannels, spatial, k, 1f, w, k, columns, spatial, 1f, o, spatial);
+                        for (int o = 0; o < s.OutChannels; o++)
+                        {
+                            Span<float> target = allOut.Slice((first + g) * l.OutSize + o * l.Spatial, l.Spatial);
+                            ReadOnlySpan<float> source = staged.Slice(o * l.Width + g * l.Spatial, l.Spatial);
+                            if (b.IsEmpty)
+                                source.CopyTo(target);
+                            else
+                                Elementwise.Unary<AffineOperator>(source, target, 1f, b[o]);
+                        }
                     }
                 });
             }
@@ -63,20 +71,18 @@ public static partial class Conv2d
             fixed (float* pDOut = dOutput, pW = weights, pDIn = dInput, pWork = workspace)
             {
                 nint dOutAddress = (nint)pDOut, wAddress = (nint)pW, dInAddress = (nint)pDIn, workAddress = (nint)pWork;
-                ForImages(s, workspace.Length, (slice, first, end) =>
+                ForGroups(s, workspace.Length, (slice, first, count) =>
                 {
-                    int k = s.InChannels * s.KernelHeight * s.KernelWidth, spatial = s.OutHeight * s.OutWidth;
-                    int inSize = s.InChannels * s.Height * s.Width, outSize = s.OutChannels * spatial;
-                    var columns = new Span<float>((float*)workAddress + (long)slice * SliceSize(s), k * spatial);
+                    Layout l = new(s, count);
+                    var work = new Span<float>((float*)workAddress + (long)slice * SliceSize(s), SliceSize(s));
+                    Span<float> columns = work[..(l.K * l.Width)], staged = work.Slice(l.K * l.Width, s.OutChannels * l.Width);
                     var allDOut = new ReadOnlySpan<float>((float*)dOutAddress, s.OutputSize);
                     var allDIn = new Span<float>((float*)dInAddress, s.InputSize);
-                    var w = new ReadOnlySpan<float>((float*)wAddress, s.WeightSize);
-                    for (int n = first; n < end; n++)
-                    {
-                        Gemm.Gemm.Multiply(Transpose.Yes, Transpose.No, k, spatial, s.OutChannels, 1f, w, k,
-                            allDOut.Slice(n * outSize, outSize), spatial, 0f, columns, spatial);
-                        Col2Im(s, columns, allDIn.Slice(n * inSize, inSize));
-                    }
+                    Gather(s, l, allDOut, first, count, staged);
+                    Gemm.Gemm.Multiply(Transpose.Yes, Transpose.No, l.K, l.Width, s.OutChannels, 1f,
+                        new ReadOnlySpan<float>((float*)wAddress, s.WeightSize), l.K, staged, l.Width, 0f, columns, l.Width);
+                    for (int g = 0; g < count; g++)
+                        Col2Im(s, columns[(g * l.Spatial)..], l.Width, allDIn.Slice((first + g) * l.InSize, l.InSize));
                 });
             }
         }
@@ -94,63 +100,107 @@ public static partial class Conv2d
         if (!dBias.IsEmpty && dBias.Length != shape.OutChannels)
             throw new ArgumentException($"dBias has {dBias.Length} elements; expected {shape.OutChannels} or none.", nameof(dBias));
         Conv2dShape s = shape;
-        int k = s.InChannels * s.KernelHeight * s.KernelWidth, spatial = s.OutHeight * s.OutWidth;
+        int k = s.InChannels * s.KernelHeight * s.KernelWidth;
         int partialSize = s.OutChannels * k + s.OutChannels;
+        int partialOffset = SliceSize(s) - partialSize;
         int slices;
         unsafe
         {
             fixed (float* pIn = input, pDOut = dOutput, pWork = workspace)
             {
                 nint inAddress = (nint)pIn, dOutAddress = (nint)pDOut, workAddress = (nint)pWork;
-                slices = ForImages(s, workspace.Length, (slice, first, end) =>
+                var started = new bool[Math.Max(1, workspace.Length / SliceSize(s))];
+                slices = ForGroups(s, workspace.Length, (slice, first, count) =>
                 {
-                    int inSize = s.InChannels * s.Height * s.Width, outSize = s.OutChannels * spatial;
-                    float* sliceStart = (float*)workAddress + (long)slice * SliceSize(s);
-                    var columns = new Span<float>(sliceStart, k * spatial);
-                    var partial = new Span<float>(sliceStart + (long)k * spatial, partialSize);
-                    partial.Clear();
+                    Layout l = new(s, count);
+                    var work = new Span<float>((float*)workAddress + (long)slice * SliceSize(s), SliceSize(s));
+                    Span<float> columns = work[..(l.K * l.Width)], staged = work.Slice(l.K * l.Width, s.OutChannels * l.Width);
+                    Span<float> partial = work.Slice(partialOffset, partialSize);
+                    if (!started[slice])
+                    {
+                        partial.Clear();
+                        started[slice] = true;
+                    }
                     var allIn = new ReadOnlySpan<float>((float*)inAddress, s.InputSize);
                     var allDOut = new ReadOnlySpan<float>((float*)dOutAddress, s.OutputSize);
-                    for (int n = first; n < end; n++)
-                    {
-                        Im2Col(s, allIn.Slice(n * inSize, inSize), columns);
-                        ReadOnlySpan<float> d = allDOut.Slice(n * outSize, outSize);
-                        Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, s.OutChannels, k, spatial, 1f, d, spatial, columns, spatial, 1f, partial, k);
-                        for (int c = 0; c < s.OutChannels; c++)
-                        {
-                            float sum = 0;
-                            foreach (float v in d.Slice(c * spatial, spatial))
-                                sum += v;
-                            partial[s.OutChannels * k + c] += sum;
-                        }
-                    }
+                    for (int g = 0; g < count; g++)
+                        Im2Col(s, allIn.Slice((first + g) * l.InSize, l.InSize), columns[(g * l.Spatial)..], l.Width);
+                    Gather(s, l, allDOut, first, count, staged);
+                    Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, s.OutChannels, l.K, l.Width, 1f, staged, l.Width, columns, l.Width, 1f, partial, l.K);
+                    for (int o = 0; o < s.OutChannels; o++)
+                        partial[s.OutChannels * l.K + o] += (float)Reductions.Sum(staged.Slice(o * l.Width, l.Width));
                 });
             }
         }
         for (int slice = 0; slice < slices; slice++)
         {
-            ReadOnlySpan<float> partial = workspace.Slice(slice * SliceSize(s) + k * spatial, partialSize);
+            ReadOnlySpan<float> partial = workspace.Slice(slice * SliceSize(s) + partialOffset, partialSize);
             Elementwise.AddInPlace(dWeights, partial[..(s.OutChannels * k)]);
             if (!dBias.IsEmpty)
                 Elementwise.AddInPlace(dBias, partial[(s.OutChannels * k)..]);
         }
     }
 
-    private static int SliceSize(in Conv2dShape s) =>
-        s.InChannels * s.KernelHeight * s.KernelWidth * (s.OutHeight * s.OutWidth + s.OutChannels) + s.OutChannels;
+    /// <summary>Sizes of one group of images lowered together.</summary>
+    private readonly struct Layout
+    {
+        public Layout(in Conv2dShape s, int count)
+        {
+            K = s.InChannels * s.KernelHeight * s.KernelWidth;
+            Spatial = s.OutHeight * s.OutWidth;
+            Width = count * Spatial;
+            InSize = s.InChannels * s.Height * s.Width;
+            OutSize = s.OutChannels * Spatial;
+        }
 
-    /// <summary>Splits the batch into contiguous runs, one per workspace slice; returns how many slices ran.</summary>
-    private static int ForImages(in Conv2dShape s, int workspaceLength, Action<int, int, int> body)
+        public int K { get; }
+        public int Spatial { get; }
+        public int Width { get; }
+        public int InSize { get; }
+        public int OutSize { get; }
+    }
+
+    /// <summary>Images lowered together: enough to give the GEMM a wide N, few enough that the columns stay near 2 MB.</summary>
+    private static int GroupSize(in Conv2dShape s)
+    {
+        long perImage = (long)s.InChannels * s.KernelHeight * s.KernelWidth * s.OutHeight * s.OutWidth;
+        return (int)Math.Clamp((1L << 19) / Math.Max(1, perImage), 1, Math.Max(1, s.Batch));
+    }
+
+    private static int SliceSize(in Conv2dShape s)
+    {
+        int group = GroupSize(s), k = s.InChannels * s.KernelHeight * s.KernelWidth, width = group * s.OutHeight * s.OutWidth;
+        return k * width + s.OutChannels * width + s.OutChannels * k + s.OutChannels;
+    }
+
+    /// <summary>staged (O, G*OH*OW) := dOutput of images [first, first + count), channel-major so one GEMM covers the group.</summary>
+    private static void Gather(in Conv2dShape s, in Layout l, ReadOnlySpan<float> dOutput, int first, int count, Span<float> staged)
+    {
+        for (int g = 0; g < count; g++)
+        {
+            for (int o = 0; o < s.OutChannels; o++)
+                dOutput.Slice((first + g) * l.OutSize + o * l.Spatial, l.Spatial).CopyTo(staged.Slice(o * l.Width + g * l.Spatial, l.Spatial));
+        }
+    }
+
+    /// <summary>
+    /// Splits the batch into contiguous runs, one per workspace slice (thread), and each run into groups of
+    /// <see cref="GroupSize"/> images; calls body(slice, firstImage, imageCount) per group. Returns how many slices ran.
+    /// </summary>
+    private static int ForGroups(in Conv2dShape s, int workspaceLength, Action<int, int, int> body)
     {
         int slices = Math.Max(1, Math.Min(Math.Min(s.Batch, KernelSettings.ThreadCount), workspaceLength / SliceSize(s)));
-        int batch = s.Batch;
-        if (slices == 1)
+        int batch = s.Batch, group = GroupSize(s);
+        void Run(int slice)
         {
-            body(0, 0, batch);
-            return 1;
+            int start = (int)((long)batch * slice / slices), end = (int)((long)batch * (slice + 1) / slices);
+            for (int first = start; first < end; first += group)
+                body(slice, first, Math.Min(group, end - first));
         }
-        Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices },
-            slice => body(slice, (int)((long)batch * slice / slices), (int)((long)batch * (slice + 1) / slices)));
+        if (slices == 1)
+            Run(0);
+        else
+            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, Run);
         return slices;
     }
 
@@ -173,15 +223,16 @@ public static partial class Conv2d
             throw new ArgumentException($"workspace has {workspaceLength} elements; expected at least {SliceSize(s)} (see WorkspaceSize).", "workspace");
     }
 
-    /// <summary>columns (C*KH*KW, OH*OW) := the input patches; stride-1 rows are copied as contiguous runs.</summary>
-    private static void Im2Col(in Conv2dShape s, ReadOnlySpan<float> image, Span<float> columns)
+
+    /// <summary>columns (C*KH*KW rows, <paramref name="rowStride"/> apart) := the input patches; stride-1 rows are copied as contiguous runs.</summary>
+    private static void Im2Col(in Conv2dShape s, ReadOnlySpan<float> image, Span<float> columns, int rowStride)
     {
         int oh = s.OutHeight, ow = s.OutWidth, row = 0;
         for (int c = 0; c < s.InChannels; c++)
         for (int ky = 0; ky < s.KernelHeight; ky++)
         for (int kx = 0; kx < s.KernelWidth; kx++, row++)
         {
-            Span<float> target = columns.Slice(row * oh * ow, oh * ow);
+            Span<float> target = columns.Slice(row * rowStride, oh * ow);
             // Output columns x whose input column x*stride - pad + kx lies inside the image: [x0, x1).
             int x0 = Math.Max(0, (s.PadWidth - kx + s.StrideWidth - 1) / s.StrideWidth);
             int x1 = Math.Min(ow, (s.Width + s.PadWidth - kx + s.StrideWidth - 1) / s.StrideWidth);
@@ -212,7 +263,7 @@ public static partial class Conv2d
     }
 
     /// <summary>image (C, H, W) := the sum of every patch's gradient back into place (the adjoint of <see cref="Im2Col"/>).</summary>
-    private static void Col2Im(in Conv2dShape s, ReadOnlySpan<float> columns, Span<float> image)
+    private static void Col2Im(in Conv2dShape s, ReadOnlySpan<float> columns, int rowStride, Span<float> image)
     {
         image.Clear();
         int oh = s.OutHeight, ow = s.OutWidth, row = 0;
@@ -220,7 +271,7 @@ public static partial class Conv2d
         for (int ky = 0; ky < s.KernelHeight; ky++)
         for (int kx = 0; kx < s.KernelWidth; kx++, row++)
         {
-            ReadOnlySpan<float> source = columns.Slice(row * oh * ow, oh * ow);
+            ReadOnlySpan<float> source = columns.Slice(row * rowStride, oh * ow);
             int x0 = Math.Max(0, (s.PadWidth - kx + s.StrideWidth - 1) / s.StrideWidth);
             int x1 = Math.Min(ow, (s.Width + s.PadWidth - kx + s.StrideWidth - 1) / s.StrideWidth);
             if (x1 <= x0)
