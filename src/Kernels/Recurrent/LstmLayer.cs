@@ -1,4 +1,5 @@
 using MLNet.Extensions.Kernels.Gemm;
+using MLNet.Extensions.Kernels.Threading;
 
 namespace MLNet.Extensions.Kernels.Recurrent;
 
@@ -40,28 +41,15 @@ public static partial class LstmLayer
         for (int r = 0; r < t * n; r++)
             bias.CopyTo(gates.Slice(r * g4, g4));
         Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, t * n, g4, f, 1f, input, f, inputWeights, f, 1f, gates, g4);
-        for (int s = 0; s < t; s++)
+        unsafe
         {
-            ReadOnlySpan<float> hPrev = s == 0 ? h0 : hidden.Slice((s - 1) * n * h, n * h);
-            ReadOnlySpan<float> cPrev = s == 0 ? c0 : cell.Slice((s - 1) * n * h, n * h);
-            Span<float> step = gates.Slice(s * n * g4, n * g4);
-            Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, n, g4, h, 1f, hPrev, h, recurrentWeights, h, 1f, step, g4);
-            for (int b = 0; b < n; b++)
+            fixed (float* pH0 = h0, pC0 = c0, pWhh = recurrentWeights, pHidden = hidden, pCell = cell, pGates = gates)
+            fixed (int* pLengths = lengths)
             {
-                Span<float> gate = step.Slice(b * g4, g4);
-                Span<float> hOut = hidden.Slice((s * n + b) * h, h), cOut = cell.Slice((s * n + b) * h, h);
-                if (!lengths.IsEmpty && s >= lengths[b])
-                {
-                    hPrev.Slice(b * h, h).CopyTo(hOut);
-                    cPrev.Slice(b * h, h).CopyTo(cOut);
-                    gate.Clear();
-                    continue;
-                }
-                unsafe
-                {
-                    fixed (float* pGate = gate, pCPrev = cPrev.Slice(b * h, h), pC = cOut, pH = hOut)
-                        LstmCellMath.Forward(pGate, pCPrev, pC, pH, h);
-                }
+                var pointers = new StepPointers(pH0, pC0, pWhh, pHidden, pCell, pGates, lengths.IsEmpty ? null : pLengths);
+                LstmShape sh = shape;
+                // Sequences are independent through time, so the batch is split across threads for the whole recurrence.
+                ForRows(shape, (b0, b1) => ForwardSteps(sh, pointers, b0, b1));
             }
         }
     }
@@ -100,38 +88,17 @@ public static partial class LstmLayer
         dcNext.Clear();
         ReadOnlySpan<float> h0 = initialHidden.IsEmpty ? zeros : initialHidden;
         ReadOnlySpan<float> c0 = initialCell.IsEmpty ? zeros : initialCell;
-        for (int s = t - 1; s >= 0; s--)
+        unsafe
         {
-            ReadOnlySpan<float> cPrev = s == 0 ? c0 : cell.Slice((s - 1) * n * h, n * h);
-            Span<float> dStep = dGates.Slice(s * n * g4, n * g4);
-            for (int i = 0; i < n * h; i++)
-                dh[i] = dHidden[s * n * h + i] + dhNext[i];
-            for (int b = 0; b < n; b++)
+            fixed (float* pH0 = h0, pC0 = c0, pWhh = recurrentWeights, pHidden = hidden, pCell = cell, pGates = gates,
+                   pDHidden = dHidden, pDGates = dGates, pHPrev = hPrevAll, pDh = dh, pDhNext = dhNext, pDcNext = dcNext)
+            fixed (int* pLengths = lengths)
             {
-                Span<float> dGate = dStep.Slice(b * g4, g4);
-                if (!lengths.IsEmpty && s >= lengths[b])
-                {
-                    dGate.Clear();
-                    continue;
-                }
-                unsafe
-                {
-                    fixed (float* pGate = gates.Slice((s * n + b) * g4, g4), pC = cell.Slice((s * n + b) * h, h), pCPrev = cPrev.Slice(b * h, h),
-                           pDh = dh.Slice(b * h, h), pDc = dcNext.Slice(b * h, h), pDGate = dGate)
-                        LstmCellMath.Backward(pGate, pC, pCPrev, pDh, pDc, pDGate, h);
-                }
+                var pointers = new StepPointers(pH0, pC0, pWhh, pHidden, pCell, pGates, lengths.IsEmpty ? null : pLengths);
+                var gradients = new GradientPointers(pDHidden, pDGates, pHPrev, pDh, pDhNext, pDcNext);
+                LstmShape sh = shape;
+                ForRows(shape, (b0, b1) => BackwardSteps(sh, pointers, gradients, b0, b1));
             }
-            // dh_{t-1} = dGates_t W_hh; padded rows pass their gradient straight through instead.
-            Gemm.Gemm.Multiply(Transpose.No, Transpose.No, n, h, g4, 1f, dStep, g4, recurrentWeights, h, 0f, dhNext, h);
-            if (!lengths.IsEmpty)
-            {
-                for (int b = 0; b < n; b++)
-                {
-                    if (s >= lengths[b])
-                        dh.Slice(b * h, h).CopyTo(dhNext.Slice(b * h, h));
-                }
-            }
-            (s == 0 ? h0 : hidden.Slice((s - 1) * n * h, n * h)).CopyTo(hPrevAll.Slice(s * n * h, n * h));
         }
         Gemm.Gemm.Multiply(Transpose.Yes, Transpose.No, g4, f, t * n, 1f, dGates, g4, input, f, 1f, dInputWeights, f);
         Gemm.Gemm.Multiply(Transpose.Yes, Transpose.No, g4, h, t * n, 1f, dGates, g4, hPrevAll, h, 1f, dRecurrentWeights, h);
@@ -146,6 +113,90 @@ public static partial class LstmLayer
             dhNext.CopyTo(dInitialHidden);
         if (!dInitialCell.IsEmpty)
             dcNext.CopyTo(dInitialCell);
+    }
+
+    /// <summary>Raw addresses of the forward buffers, so a row range can run on another thread without copying.</summary>
+    private readonly unsafe struct StepPointers(float* h0, float* c0, float* recurrentWeights, float* hidden, float* cell, float* gates, int* lengths)
+    {
+        public readonly float* H0 = h0, C0 = c0, RecurrentWeights = recurrentWeights, Hidden = hidden, Cell = cell, Gates = gates;
+        public readonly int* Lengths = lengths;
+    }
+
+    /// <summary>Raw addresses of the backward buffers.</summary>
+    private readonly unsafe struct GradientPointers(float* dHidden, float* dGates, float* hPrev, float* dh, float* dhNext, float* dcNext)
+    {
+        public readonly float* DHidden = dHidden, DGates = dGates, HPrev = hPrev, Dh = dh, DhNext = dhNext, DcNext = dcNext;
+    }
+
+    /// <summary>Splits batch rows across threads when the recurrence is big enough to pay for the hand-off.</summary>
+    private static void ForRows(in LstmShape s, Action<int, int> body)
+    {
+        long work = (long)s.Steps * s.Batch * s.GateSize * (s.HiddenSize + 8);
+        if (s.Batch < 2 || work < 2_000_000)
+            body(0, s.Batch);
+        else
+            KernelParallel.ForRanges(s.Batch, body);
+    }
+
+    /// <summary>All steps for batch rows [b0, b1): the recurrent GEMM on those rows, then the fused cell update.</summary>
+    private static unsafe void ForwardSteps(in LstmShape shape, in StepPointers p, int b0, int b1)
+    {
+        int n = shape.Batch, h = shape.HiddenSize, g4 = shape.GateSize, rows = b1 - b0;
+        for (int s = 0; s < shape.Steps; s++)
+        {
+            float* hPrev = s == 0 ? p.H0 : p.Hidden + (long)(s - 1) * n * h;
+            float* cPrev = s == 0 ? p.C0 : p.Cell + (long)(s - 1) * n * h;
+            float* step = p.Gates + (long)s * n * g4;
+            Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, rows, g4, h, 1f, new ReadOnlySpan<float>(hPrev + (long)b0 * h, rows * h), h,
+                new ReadOnlySpan<float>(p.RecurrentWeights, g4 * h), h, 1f, new Span<float>(step + (long)b0 * g4, rows * g4), g4);
+            for (int b = b0; b < b1; b++)
+            {
+                float* gate = step + (long)b * g4;
+                float* hOut = p.Hidden + ((long)s * n + b) * h, cOut = p.Cell + ((long)s * n + b) * h;
+                if (p.Lengths != null && s >= p.Lengths[b])
+                {
+                    new ReadOnlySpan<float>(hPrev + (long)b * h, h).CopyTo(new Span<float>(hOut, h));
+                    new ReadOnlySpan<float>(cPrev + (long)b * h, h).CopyTo(new Span<float>(cOut, h));
+                    new Span<float>(gate, g4).Clear();
+                    continue;
+                }
+                LstmCellMath.Forward(gate, cPrev + (long)b * h, cOut, hOut, h);
+            }
+        }
+    }
+
+    /// <summary>All steps backwards for batch rows [b0, b1): gate gradients and the recurrent GEMM for dh_{t-1} on those rows.</summary>
+    private static unsafe void BackwardSteps(in LstmShape shape, in StepPointers p, in GradientPointers d, int b0, int b1)
+    {
+        int n = shape.Batch, h = shape.HiddenSize, g4 = shape.GateSize, rows = b1 - b0;
+        for (int s = shape.Steps - 1; s >= 0; s--)
+        {
+            float* cPrev = s == 0 ? p.C0 : p.Cell + (long)(s - 1) * n * h;
+            float* dStep = d.DGates + (long)s * n * g4;
+            for (int i = b0 * h; i < b1 * h; i++)
+                d.Dh[i] = d.DHidden[(long)s * n * h + i] + d.DhNext[i];
+            for (int b = b0; b < b1; b++)
+            {
+                float* dGate = dStep + (long)b * g4;
+                if (p.Lengths != null && s >= p.Lengths[b])
+                {
+                    new Span<float>(dGate, g4).Clear();
+                    continue;
+                }
+                LstmCellMath.Backward(p.Gates + ((long)s * n + b) * g4, p.Cell + ((long)s * n + b) * h, cPrev + (long)b * h,
+                    d.Dh + (long)b * h, d.DcNext + (long)b * h, dGate, h);
+            }
+            // dh_{t-1} = dGates_t W_hh; padded rows pass their gradient straight through instead.
+            Gemm.Gemm.Multiply(Transpose.No, Transpose.No, rows, h, g4, 1f, new ReadOnlySpan<float>(dStep + (long)b0 * g4, rows * g4), g4,
+                new ReadOnlySpan<float>(p.RecurrentWeights, g4 * h), h, 0f, new Span<float>(d.DhNext + (long)b0 * h, rows * h), h);
+            for (int b = b0; b < b1; b++)
+            {
+                if (p.Lengths != null && s >= p.Lengths[b])
+                    new ReadOnlySpan<float>(d.Dh + (long)b * h, h).CopyTo(new Span<float>(d.DhNext + (long)b * h, h));
+            }
+            float* hPrev = s == 0 ? p.H0 : p.Hidden + (long)(s - 1) * n * h;
+            new ReadOnlySpan<float>(hPrev + (long)b0 * h, rows * h).CopyTo(new Span<float>(d.HPrev + ((long)s * n + b0) * h, rows * h));
+        }
     }
 
     private static void Validate(in LstmShape s, int input, int inputWeights, int recurrentWeights, int initialHidden, int initialCell,
