@@ -1,5 +1,6 @@
 using MLNet.Extensions.Kernels.Gemm;
 using MLNet.Extensions.Kernels.Primitives;
+using MLNet.Extensions.Kernels.Threading;
 
 namespace MLNet.Extensions.Kernels.Convolution;
 
@@ -189,18 +190,13 @@ public static partial class Conv2d
     /// </summary>
     private static int ForGroups(in Conv2dShape s, int workspaceLength, Action<int, int, int> body)
     {
-        int slices = Math.Max(1, Math.Min(Math.Min(s.Batch, KernelSettings.ThreadCount), workspaceLength / SliceSize(s)));
-        int batch = s.Batch, group = GroupSize(s);
-        void Run(int slice)
+        int slices = Math.Max(1, Math.Min(KernelParallel.Degree(s.Batch), workspaceLength / SliceSize(s)));
+        int group = GroupSize(s);
+        KernelParallel.ForChunks(s.Batch, slices, (slice, start, end) =>
         {
-            int start = (int)((long)batch * slice / slices), end = (int)((long)batch * (slice + 1) / slices);
             for (int first = start; first < end; first += group)
                 body(slice, first, Math.Min(group, end - first));
-        }
-        if (slices == 1)
-            Run(0);
-        else
-            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, Run);
+        });
         return slices;
     }
 

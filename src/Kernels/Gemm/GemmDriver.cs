@@ -28,7 +28,7 @@ internal static unsafe class GemmDriver<TOps, TVector>
         int kcMax = Math.Min(GemmBlocking.KC, p.K);
         int ncMax = Math.Min(GemmBlocking.NC, p.N);
         float[] packedB = Rent(ref t_packedB, kcMax * RoundUp(ncMax, nr));
-        bool parallel = (long)p.M * p.N * p.K >= GemmBlocking.ParallelThreshold && KernelSettings.ThreadCount > 1;
+        bool parallel = (long)p.M * p.N * p.K >= GemmBlocking.ParallelThreshold && KernelParallel.Degree(2) > 1;
         fixed (float* pa = a, pb = b, pc = c, bp = packedB)
         {
             for (int jc = 0; jc < p.N; jc += GemmBlocking.NC)
