@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 using MLNet.Extensions.Samples;
 using MLNet.Extensions.Trainers.Lstm;
 
-int epochs = args.Length > 0 ? int.Parse(args[0]) : 12;
+int epochs = args.Length > 0 ? int.Parse(args[0]) : 20;
 MnistDigit[] digits = MnistDigits.Load(MnistDigits.FindDataFolder());
 var rows = digits.Select(d => new DigitRows { Pixels = d.Pixels, Digit = d.Digit }).ToArray();
 
