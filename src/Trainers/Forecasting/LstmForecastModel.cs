@@ -93,12 +93,13 @@ internal sealed class LstmForecastModel
         if (training < 1)
             throw new ArgumentException($"Column '{options.InputColumnName}' leaves no training windows after holding out ValidationFraction {options.ValidationFraction}.", nameof(series));
 
-        var architecture = new LstmArchitecture(t, 1, 0, options.HiddenSize, options.LayerCount, false, 0f, 0, h);
+        var architecture = new LstmArchitecture(t, 1, 0, options.HiddenSize, options.LayerCount, false, 0f, 0, h, options.TrainOnEveryStep);
         var network = new LstmNetwork(architecture);
         network.Initialize((ulong)options.Seed);
         var workspace = new LstmWorkspace(architecture, options.BatchSize, (ulong)options.Seed + 1);
         var trainable = new WindowNetwork(network, workspace);
-        var batch = new TrainingBatch(options.BatchSize, t, h);
+        int targets = architecture.SampleOutputs;
+        var batch = new TrainingBatch(options.BatchSize, t, targets);
         var order = Enumerable.Range(0, training).ToArray();
         var random = new KernelRandom((ulong)options.Seed + 2);
 
@@ -111,7 +112,10 @@ internal sealed class LstmForecastModel
                 {
                     int start = starts[begin + k];
                     standardized.AsSpan(start, t).CopyTo(batch.Features.AsSpan(k * t, t));
-                    standardized.AsSpan(start + t, h).CopyTo(batch.Targets.AsSpan(k * h, h));
+                    // Step s predicts the h values after it; without every-step training only the last step does.
+                    int firstStep = architecture.EveryStep ? 0 : t - 1;
+                    for (int step = firstStep; step < t; step++)
+                        standardized.AsSpan(start + step + 1, h).CopyTo(batch.Targets.AsSpan(k * targets + (step - firstStep) * h, h));
                     batch.Lengths[k] = t;
                 }
                 yield return batch;
@@ -129,7 +133,7 @@ internal sealed class LstmForecastModel
         }
 
         int[] validationStarts = Enumerable.Range(training, validation).ToArray();
-        var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, h), log, progress);
+        var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, targets), log, progress);
         IReadOnlyList<TrainingProgress> history = loop.Run(trainable, Epoch,
             validation > 0 ? () => Windows(validationStarts, validation) : null);
 
@@ -156,7 +160,7 @@ internal sealed class LstmForecastModel
             float value = DifferencingOrder == 1 ? tail[i + 1] - tail[i] : tail[i];
             window[i] = (value - Mean) / Scale;
         }
-        ReadOnlySpan<float> output = Network.Forward(session.Workspace, window, session.Length, 1, training: false);
+        ReadOnlySpan<float> output = Network.Forward(session.Workspace, window, session.Length, 1, training: false)[^Horizon..];
         float level = tail[^1];
         for (int k = 0; k < Horizon; k++)
         {
@@ -181,7 +185,7 @@ internal sealed class LstmForecastModel
     public ForecastSession CreateSession() => new(this);
 
     // Binary format: int32 windowSize, horizon, differencingOrder; float32 mean, scale, confidenceLevel;
-    // int32 hiddenSize, layerCount; FloatBlock residualStd; FloatBlock parameters.
+    // int32 hiddenSize, layerCount; bool everyStep; FloatBlock residualStd; FloatBlock parameters.
     public void Save(BinaryWriter writer)
     {
         writer.Write(WindowSize);
@@ -192,6 +196,7 @@ internal sealed class LstmForecastModel
         writer.Write(ConfidenceLevel);
         writer.Write(Network.Architecture.HiddenSize);
         writer.Write(Network.Architecture.LayerCount);
+        writer.Write(Network.Architecture.EveryStep);
         FloatBlock.Write(writer, ResidualStd);
         FloatBlock.Write(writer, Network.Buffer.Values);
     }
@@ -202,10 +207,11 @@ internal sealed class LstmForecastModel
         int window = reader.ReadInt32(), horizon = reader.ReadInt32(), order = reader.ReadInt32();
         float mean = reader.ReadSingle(), scale = reader.ReadSingle(), confidence = reader.ReadSingle();
         int hidden = reader.ReadInt32(), layers = reader.ReadInt32();
+        bool everyStep = reader.ReadBoolean();
         if (window is < 1 or > 1_000_000 || horizon is < 1 or > 1_000_000 || order is not (0 or 1) || !float.IsFinite(mean)
             || !(scale > 0) || !float.IsFinite(scale) || !(confidence is > 0 and < 1) || hidden is < 1 or > 65_536 || layers is < 1 or > 1000)
             throw new InvalidDataException("The saved forecaster's settings are invalid.");
-        var network = new LstmNetwork(new LstmArchitecture(window, 1, 0, hidden, layers, false, 0f, 0, horizon));
+        var network = new LstmNetwork(new LstmArchitecture(window, 1, 0, hidden, layers, false, 0f, 0, horizon, everyStep));
         var residuals = new float[horizon];
         FloatBlock.ReadInto(reader, residuals, "forecaster residual spreads");
         FloatBlock.ReadInto(reader, network.Buffer.Values, "forecaster LSTM parameters");
@@ -275,7 +281,7 @@ internal sealed class LstmForecastModel
 
         public IEnumerable<ParameterBlock> ParameterBlocks => network.ParameterBlocks();
 
-        public int OutputSize => network.Architecture.Outputs;
+        public int OutputSize => network.Architecture.SampleOutputs;
 
         public ReadOnlySpan<float> Forward(TrainingBatch batch, bool training) =>
             network.Forward(workspace, batch.Features, batch.Lengths, batch.Count, training);

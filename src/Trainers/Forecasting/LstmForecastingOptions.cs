@@ -46,6 +46,12 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     /// <summary>Stacked LSTM layers.</summary>
     public int LayerCount { get; init; } = 1;
 
+    /// <summary>
+    /// Many-to-many training: the network predicts the next Horizon values after every step of the window, not only after
+    /// the last, which gives each window WindowSize targets instead of one. Forecasts still come from the last step.
+    /// </summary>
+    public bool TrainOnEveryStep { get; init; }
+
     /// <summary>Probability mass inside the bounds, from the training residuals assumed normal.</summary>
     public float ConfidenceLevel { get; init; } = 0.95f;
 

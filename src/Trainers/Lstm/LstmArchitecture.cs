@@ -9,10 +9,17 @@ namespace MLNet.Extensions.Trainers.Lstm;
 /// <param name="Bidirectional">Whether every layer also reads the sequence backwards.</param>
 /// <param name="Dropout">Dropout on the outputs of every LSTM layer but the last, while training.</param>
 /// <param name="DenseUnits">Units of a ReLU dense layer between the LSTM and the output; 0 for none.</param>
-/// <param name="Outputs">Width of the output layer.</param>
+/// <param name="Outputs">Width of the output layer (per step when <paramref name="EveryStep"/>).</param>
+/// <param name="EveryStep">Many-to-many: the head runs on every step's output (fixed-length sequences only), else only on the last.</param>
 internal sealed record LstmArchitecture(int MaxSteps, int FeaturesPerStep, int TrailingFeatures, int HiddenSize, int LayerCount,
-    bool Bidirectional, float Dropout, int DenseUnits, int Outputs)
+    bool Bidirectional, float Dropout, int DenseUnits, int Outputs, bool EveryStep = false)
 {
+    /// <summary>Outputs per sample: Outputs, or MaxSteps x Outputs (step-major) for many-to-many.</summary>
+    public int SampleOutputs => EveryStep ? MaxSteps * Outputs : Outputs;
+
+    /// <summary>Rows the head processes for a batch of <paramref name="batch"/>.</summary>
+    public int HeadRows(int batch) => EveryStep ? batch * MaxSteps : batch;
+
     /// <summary>1, or 2 when bidirectional.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 

@@ -109,10 +109,10 @@ internal sealed class LstmNetwork
     }
 
     /// <summary>
-    /// Runs <paramref name="batch"/> samples whose padded rows (T*F + E floats each) are in <paramref name="rows"/> and whose
-    /// used lengths in floats are <paramref name="lengths"/>; returns (N, Outputs).
+    /// Runs <paramref name="batch"/> samples whose padded rows (T*F + E floats each) are in <paramref name="sampleRows"/> and whose
+    /// used lengths in floats are <paramref name="lengths"/>; returns (N, SampleOutputs).
     /// </summary>
-    public ReadOnlySpan<float> Forward(LstmWorkspace w, ReadOnlySpan<float> rows, ReadOnlySpan<int> lengths, int batch, bool training)
+    public ReadOnlySpan<float> Forward(LstmWorkspace w, ReadOnlySpan<float> sampleRows, ReadOnlySpan<int> lengths, int batch, bool training)
     {
         LstmArchitecture a = Architecture;
         ReadOnlySpan<float> p = Buffer.Values;
@@ -130,7 +130,7 @@ internal sealed class LstmNetwork
         input.Clear();
         for (int n = 0; n < batch; n++)
         {
-            ReadOnlySpan<float> row = rows.Slice(n * rowSize, rowSize);
+            ReadOnlySpan<float> row = sampleRows.Slice(n * rowSize, rowSize);
             for (int s = 0; s < steps[n]; s++)
                 row.Slice(s * f0, f0).CopyTo(input.Slice((s * batch + n) * f0, f0));
         }
@@ -166,33 +166,57 @@ internal sealed class LstmNetwork
             }
         }
 
-        // Head input: the state after the last step of each direction, then the trailing features.
-        Span<float> head = w.HeadInput.AsSpan(0, batch * a.HeadInput);
+        // Head input: the state after the last step of each direction (or every step's output), then the trailing features.
+        int rows = a.HeadRows(batch);
+        Span<float> head = w.HeadInput.AsSpan(0, rows * a.HeadInput);
         int last = a.LayerCount - 1;
-        for (int n = 0; n < batch; n++)
+        if (a.EveryStep)
         {
-            Span<float> target = head.Slice(n * a.HeadInput, a.HeadInput);
-            for (int d = 0; d < a.Directions; d++)
-                w.Hidden[last, d].AsSpan(((t - 1) * batch + n) * h, h).CopyTo(target.Slice(d * h, h));
-            if (a.TrailingFeatures > 0)
-                rows.Slice(n * rowSize + lengths[n] - a.TrailingFeatures, a.TrailingFeatures).CopyTo(target[a.LayerOutput..]);
+            for (int n = 0; n < batch; n++)
+            {
+                if (steps[n] != a.MaxSteps)
+                    throw new InvalidOperationException($"An output at every step needs fixed-length sequences of {a.MaxSteps} steps; sample {n} has {steps[n]}.");
+            }
+            for (int n = 0; n < batch; n++)
+            {
+                for (int s = 0; s < t; s++)
+                {
+                    Span<float> target = head.Slice((n * t + s) * a.HeadInput, a.HeadInput);
+                    w.Hidden[last, 0].AsSpan((s * batch + n) * h, h).CopyTo(target);
+                    if (a.Bidirectional)
+                        w.Hidden[last, 1].AsSpan(((t - 1 - s) * batch + n) * h, h).CopyTo(target.Slice(h, h));
+                    if (a.TrailingFeatures > 0)
+                        sampleRows.Slice(n * rowSize + lengths[n] - a.TrailingFeatures, a.TrailingFeatures).CopyTo(target[a.LayerOutput..]);
+                }
+            }
+        }
+        else
+        {
+            for (int n = 0; n < batch; n++)
+            {
+                Span<float> target = head.Slice(n * a.HeadInput, a.HeadInput);
+                for (int d = 0; d < a.Directions; d++)
+                    w.Hidden[last, d].AsSpan(((t - 1) * batch + n) * h, h).CopyTo(target.Slice(d * h, h));
+                if (a.TrailingFeatures > 0)
+                    sampleRows.Slice(n * rowSize + lengths[n] - a.TrailingFeatures, a.TrailingFeatures).CopyTo(target[a.LayerOutput..]);
+            }
         }
 
         ReadOnlySpan<float> outputInput = head;
         if (a.DenseUnits > 0)
         {
-            Span<float> dense = w.Dense.AsSpan(0, batch * a.DenseUnits);
-            Span<float> activated = w.DenseActivated.AsSpan(0, batch * a.DenseUnits);
-            Dense.Forward(batch, a.HeadInput, a.DenseUnits, head, DenseWeights(p), DenseBias(p), dense);
+            Span<float> dense = w.Dense.AsSpan(0, rows * a.DenseUnits);
+            Span<float> activated = w.DenseActivated.AsSpan(0, rows * a.DenseUnits);
+            Dense.Forward(rows, a.HeadInput, a.DenseUnits, head, DenseWeights(p), DenseBias(p), dense);
             Activation.Forward(ActivationKind.Relu, dense, activated);
             outputInput = activated;
         }
-        Span<float> result = w.Output.AsSpan(0, batch * a.Outputs);
-        Dense.Forward(batch, a.OutputInput, a.Outputs, outputInput, OutputWeights(p), OutputBias(p), result);
+        Span<float> result = w.Output.AsSpan(0, rows * a.Outputs);
+        Dense.Forward(rows, a.OutputInput, a.Outputs, outputInput, OutputWeights(p), OutputBias(p), result);
         return result;
     }
 
-    /// <summary>Accumulates into <see cref="ParameterBuffer.Gradients"/> the gradient of the last training forward given dOutputs (N, Outputs).</summary>
+    /// <summary>Accumulates into <see cref="ParameterBuffer.Gradients"/> the gradient of the last training forward given dOutputs (N, SampleOutputs).</summary>
     public void Backward(LstmWorkspace w, int batch, ReadOnlySpan<float> dOutputs)
     {
         LstmArchitecture a = Architecture;
@@ -200,22 +224,23 @@ internal sealed class LstmNetwork
         Span<float> g = Buffer.Gradients;
         int t = w.BatchSteps, h = a.HiddenSize;
         ReadOnlySpan<int> steps = w.Steps.AsSpan(0, batch);
-        Span<float> head = w.HeadInput.AsSpan(0, batch * a.HeadInput);
-        Span<float> dHead = w.DHeadInput.AsSpan(0, batch * a.HeadInput);
+        int rows = a.HeadRows(batch);
+        Span<float> head = w.HeadInput.AsSpan(0, rows * a.HeadInput);
+        Span<float> dHead = w.DHeadInput.AsSpan(0, rows * a.HeadInput);
 
         if (a.DenseUnits > 0)
         {
-            Span<float> dActivated = w.DDenseActivated.AsSpan(0, batch * a.DenseUnits);
-            Span<float> dDense = w.DDense.AsSpan(0, batch * a.DenseUnits);
-            Dense.Backward(batch, a.DenseUnits, a.Outputs, w.DenseActivated.AsSpan(0, batch * a.DenseUnits), OutputWeights(p),
+            Span<float> dActivated = w.DDenseActivated.AsSpan(0, rows * a.DenseUnits);
+            Span<float> dDense = w.DDense.AsSpan(0, rows * a.DenseUnits);
+            Dense.Backward(rows, a.DenseUnits, a.Outputs, w.DenseActivated.AsSpan(0, rows * a.DenseUnits), OutputWeights(p),
                 dOutputs, dActivated, OutputWeights(g), OutputBias(g));
             Activation.Backward(ActivationKind.Relu, w.Dense.AsSpan(0, dDense.Length), w.DenseActivated.AsSpan(0, dDense.Length),
                 dActivated, dDense);
-            Dense.Backward(batch, a.HeadInput, a.DenseUnits, head, DenseWeights(p), dDense, dHead, DenseWeights(g), DenseBias(g));
+            Dense.Backward(rows, a.HeadInput, a.DenseUnits, head, DenseWeights(p), dDense, dHead, DenseWeights(g), DenseBias(g));
         }
         else
         {
-            Dense.Backward(batch, a.HeadInput, a.Outputs, head, OutputWeights(p), dOutputs, dHead, OutputWeights(g), OutputBias(g));
+            Dense.Backward(rows, a.HeadInput, a.Outputs, head, OutputWeights(p), dOutputs, dHead, OutputWeights(g), OutputBias(g));
         }
 
         int last = a.LayerCount - 1;
@@ -224,7 +249,19 @@ internal sealed class LstmNetwork
             Span<float> dHidden = w.DHidden[last, d].AsSpan(0, t * batch * h);
             dHidden.Clear();
             for (int n = 0; n < batch; n++)
-                dHead.Slice(n * a.HeadInput + d * h, h).CopyTo(dHidden.Slice(((t - 1) * batch + n) * h, h));
+            {
+                if (!a.EveryStep)
+                {
+                    dHead.Slice(n * a.HeadInput + d * h, h).CopyTo(dHidden.Slice(((t - 1) * batch + n) * h, h));
+                    continue;
+                }
+                // Step s of the output read the forward state at s and the backward state at (reversed) t - 1 - s.
+                for (int s = 0; s < t; s++)
+                {
+                    int state = d == 0 ? s : t - 1 - s;
+                    dHead.Slice((n * t + s) * a.HeadInput + d * h, h).CopyTo(dHidden.Slice((state * batch + n) * h, h));
+                }
+            }
         }
 
         for (int l = last; l >= 0; l--)

@@ -100,7 +100,7 @@ internal sealed class LstmNetworkFactory : INetworkFactory
 
         public IEnumerable<ParameterBlock> ParameterBlocks => _network.ParameterBlocks();
 
-        public int OutputSize => _network.Architecture.Outputs;
+        public int OutputSize => _network.Architecture.SampleOutputs;
 
         public ReadOnlySpan<float> Forward(TrainingBatch batch, bool training) =>
             _network.Forward(_workspace, batch.Features, batch.Lengths, batch.Count, training);

@@ -24,7 +24,7 @@ internal sealed class LstmPredictor : NetworkPredictor
 
     public override bool VariableLength => VariableLengthInput;
 
-    public override int OutputSize => Network.Architecture.Outputs;
+    public override int OutputSize => Network.Architecture.SampleOutputs;
 
     public override int FeatureSize => Network.Architecture.OutputInput;
 
@@ -50,7 +50,7 @@ internal sealed class LstmPredictor : NetworkPredictor
     public override IPredictorSession CreateSession() => new Session(this);
 
     // Binary format: int32 maxSteps, featuresPerStep, trailingFeatures, hiddenSize, layerCount; bool bidirectional;
-    // float32 dropout; int32 denseUnits, outputs; bool variableLength; FloatBlock parameters.
+    // float32 dropout; int32 denseUnits, outputs; bool variableLength; bool everyStep; FloatBlock parameters.
     public override void Save(BinaryWriter writer)
     {
         LstmArchitecture a = Network.Architecture;
@@ -64,6 +64,7 @@ internal sealed class LstmPredictor : NetworkPredictor
         writer.Write(a.DenseUnits);
         writer.Write(a.Outputs);
         writer.Write(VariableLengthInput);
+        writer.Write(a.EveryStep);
         FloatBlock.Write(writer, Network.Buffer.Values);
     }
 
@@ -73,6 +74,7 @@ internal sealed class LstmPredictor : NetworkPredictor
         var a = new LstmArchitecture(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(),
             reader.ReadBoolean(), reader.ReadSingle(), reader.ReadInt32(), reader.ReadInt32());
         bool variable = reader.ReadBoolean();
+        a = a with { EveryStep = reader.ReadBoolean() };
         if (a.MaxSteps is < 1 or > 1_000_000 || a.FeaturesPerStep is < 1 or > 1_000_000 || a.TrailingFeatures is < 0 or > 1_000_000
             || a.HiddenSize is < 1 or > 65_536 || a.LayerCount is < 1 or > 1000 || !(a.Dropout is >= 0 and < 1)
             || a.DenseUnits is < 0 or > 1_000_000 || a.Outputs is < 1 or > 1_000_000)

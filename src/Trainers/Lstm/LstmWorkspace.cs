@@ -49,13 +49,14 @@ internal sealed class LstmWorkspace
             DLayerInput[l] = l > 0 ? new float[t * n * a.LayerOutput] : [];
         }
         Scratch = new float[scratch];
-        HeadInput = new float[n * a.HeadInput];
-        DHeadInput = new float[n * a.HeadInput];
-        Dense = new float[n * a.DenseUnits];
-        DenseActivated = new float[n * a.DenseUnits];
-        DDense = new float[n * a.DenseUnits];
-        DDenseActivated = new float[n * a.DenseUnits];
-        Output = new float[n * a.Outputs];
+        int rows = a.HeadRows(n);
+        HeadInput = new float[rows * a.HeadInput];
+        DHeadInput = new float[rows * a.HeadInput];
+        Dense = new float[rows * a.DenseUnits];
+        DenseActivated = new float[rows * a.DenseUnits];
+        DDense = new float[rows * a.DenseUnits];
+        DDenseActivated = new float[rows * a.DenseUnits];
+        Output = new float[rows * a.Outputs];
     }
 
     /// <summary>Largest batch this workspace holds.</summary>
@@ -106,7 +107,7 @@ internal sealed class LstmWorkspace
     /// <summary>Kernel scratch.</summary>
     public float[] Scratch { get; }
 
-    /// <summary>(N, HeadInput): last hidden states and trailing features.</summary>
+    /// <summary>(rows, HeadInput): last (or every step's) hidden states and trailing features; rows are N, or N x T step-major per sample.</summary>
     public float[] HeadInput { get; }
 
     /// <summary>Gradient w.r.t. <see cref="HeadInput"/>.</summary>

@@ -37,13 +37,16 @@ public class LstmForecasterTests
     private static IDataView View(MLContext mlContext, IEnumerable<float> values) =>
         mlContext.Data.LoadFromEnumerable(values.Select(v => new Point { Value = v }));
 
-    [Fact]
-    public void BeatsSeasonalNaiveAndPersistenceOneStepAhead()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BeatsSeasonalNaiveAndPersistenceOneStepAhead(bool everyStep)
     {
         var mlContext = new MLContext(seed: 1);
         float[] series = Series(240);
         int split = 192;
-        LstmForecastingTransformer model = mlContext.Forecasting.ForecastByLstm(Options()).Fit(View(mlContext, series[..split]));
+        var options = Options() with { TrainOnEveryStep = everyStep };
+        LstmForecastingTransformer model = mlContext.Forecasting.ForecastByLstm(options).Fit(View(mlContext, series[..split]));
         // Scoring the whole series row by row gives, at row t, the forecast of t+1 from everything up to t.
         float[][] forecasts = model.Transform(View(mlContext, series)).GetColumn<float[]>("Forecast").ToArray();
         double model2 = 0, seasonal2 = 0, persistence2 = 0;
