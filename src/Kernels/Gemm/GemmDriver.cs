@@ -48,46 +48,51 @@ internal static unsafe class GemmDriver<TOps, TVector>
     private static void MacroLoop(in GemmProblem p, float* a, float* packedB, float* c, int k0, int jc, int kc, int nc,
         float beta, bool parallel)
     {
-        int mBlocks = (p.M + GemmBlocking.MC - 1) / GemmBlocking.MC;
         int panels = (nc + NR - 1) / NR;
+        int rowTiles = (p.M + GemmBlocking.MR - 1) / GemmBlocking.MR;
         int threads = parallel ? KernelSettings.ThreadCount : 1;
-        // With fewer row blocks than threads (a short M, as in a batch of 64), also split the column panels.
-        int chunks = Math.Min(panels, Math.Max(1, (threads + mBlocks - 1) / mBlocks));
-        int tasks = mBlocks * chunks;
+        // Each thread takes an equal, MR-aligned share of the rows (balanced, unlike handing out MC blocks); when there are
+        // too few rows (a batch of 64 against a wide B), the threads share the column panels instead.
+        int rowChunks = rowTiles >= threads ? threads : 1;
+        int panelChunks = rowChunks == threads ? 1 : Math.Min(panels, threads);
+        int tasks = rowChunks * panelChunks;
         GemmProblem problem = p;
-        if (threads == 1 || tasks == 1)
+        if (tasks == 1)
         {
-            for (int t = 0; t < tasks; t++)
-                Task(problem, a, packedB, c, k0, jc, kc, nc, beta, t, chunks, panels);
+            Task(problem, a, packedB, c, k0, jc, kc, nc, beta, 0, 1, 1, rowTiles, panels);
             return;
         }
         nint aAddress = (nint)a, bAddress = (nint)packedB, cAddress = (nint)c;
-        KernelParallel.For(tasks, t =>
-            Task(problem, (float*)aAddress, (float*)bAddress, (float*)cAddress, k0, jc, kc, nc, beta, t, chunks, panels));
+        KernelParallel.For(tasks, t => Task(problem, (float*)aAddress, (float*)bAddress, (float*)cAddress, k0, jc, kc, nc, beta,
+            t, rowChunks, panelChunks, rowTiles, panels));
     }
 
     private static void Task(in GemmProblem p, float* a, float* packedB, float* c, int k0, int jc, int kc, int nc, float beta,
-        int task, int chunks, int panels)
+        int task, int rowChunks, int panelChunks, int rowTiles, int panels)
     {
         int nr = NR, mr = GemmBlocking.MR;
-        int ic = task / chunks * GemmBlocking.MC;
-        int chunk = task % chunks;
-        int mc = Math.Min(GemmBlocking.MC, p.M - ic);
-        int firstPanel = panels * chunk / chunks, endPanel = panels * (chunk + 1) / chunks;
+        int rowChunk = task / panelChunks, panelChunk = task % panelChunks;
+        int rowStart = (int)((long)rowTiles * rowChunk / rowChunks) * mr;
+        int rowEnd = Math.Min(p.M, (int)((long)rowTiles * (rowChunk + 1) / rowChunks) * mr);
+        int firstPanel = panels * panelChunk / panelChunks, endPanel = panels * (panelChunk + 1) / panelChunks;
         float[] packedA = Rent(ref t_packedA, RoundUp(GemmBlocking.MC, mr) * GemmBlocking.KC);
         fixed (float* ap = packedA)
         {
-            PackA(p, a, ic, k0, mc, kc, ap);
-            for (int panel = firstPanel; panel < endPanel; panel++)
+            for (int ic = rowStart; ic < rowEnd; ic += GemmBlocking.MC)
             {
-                int jr = panel * nr;
-                int nrEdge = Math.Min(nr, nc - jr);
-                float* bPanel = packedB + (long)panel * kc * nr;
-                for (int ir = 0; ir < mc; ir += mr)
+                int mc = Math.Min(GemmBlocking.MC, rowEnd - ic);
+                PackA(p, a, ic, k0, mc, kc, ap);
+                for (int panel = firstPanel; panel < endPanel; panel++)
                 {
-                    int mrEdge = Math.Min(mr, mc - ir);
-                    float* cTile = c + (long)(ic + ir) * p.Ldc + jc + jr;
-                    MicroKernel<TOps, TVector>.Run(kc, ap + (long)ir * kc, bPanel, cTile, p.Ldc, beta, mrEdge, nrEdge);
+                    int jr = panel * nr;
+                    int nrEdge = Math.Min(nr, nc - jr);
+                    float* bPanel = packedB + (long)panel * kc * nr;
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        int mrEdge = Math.Min(mr, mc - ir);
+                        float* cTile = c + (long)(ic + ir) * p.Ldc + jc + jr;
+                        MicroKernel<TOps, TVector>.Run(kc, ap + (long)ir * kc, bPanel, cTile, p.Ldc, beta, mrEdge, nrEdge);
+                    }
                 }
             }
         }
