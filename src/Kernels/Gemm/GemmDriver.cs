@@ -24,6 +24,12 @@ internal static unsafe class GemmDriver<TOps, TVector>
     public static void Run(in GemmProblem problem, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c)
     {
         GemmProblem p = problem;
+        if (p.M <= SmallRowKernel<TOps, TVector>.MaxRows)
+        {
+            fixed (float* sa = a, sb = b, sc = c)
+                SmallRowKernel<TOps, TVector>.Run(p, sa, sb, sc);
+            return;
+        }
         int nr = NR;
         int kcMax = Math.Min(GemmBlocking.KC, p.K);
         int ncMax = Math.Min(GemmBlocking.NC, p.N);
