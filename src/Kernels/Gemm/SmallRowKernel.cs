@@ -17,6 +17,7 @@ internal static unsafe class SmallRowKernel<TOps, TVector>
     public static void Run(in GemmProblem p, float* a, float* b, float* c)
     {
         int w = TOps.Count;
+        float* dots = stackalloc float[4];
         for (int i = 0; i < p.M; i++)
         {
             float* cRow = c + (long)i * p.Ldc;
@@ -34,7 +35,15 @@ internal static unsafe class SmallRowKernel<TOps, TVector>
             {
                 if (p.TransposeB)
                 {
-                    for (int j = 0; j < p.N; j++)
+                    int j = 0;
+                    for (; j <= p.N - 4; j += 4)
+                    {
+                        // Four rows of B per pass share each load of A's row and keep four independent FMA chains busy.
+                        Dot4(aRow, b + (long)j * p.Ldb, p.Ldb, p.K, w, dots);
+                        for (int q = 0; q < 4; q++)
+                            cRow[j + q] = p.Beta == 0 ? p.Alpha * dots[q] : p.Alpha * dots[q] + p.Beta * cRow[j + q];
+                    }
+                    for (; j < p.N; j++)
                     {
                         float dot = Dot(aRow, b + (long)j * p.Ldb, p.K, w);
                         cRow[j] = p.Beta == 0 ? p.Alpha * dot : p.Alpha * dot + p.Beta * cRow[j];
@@ -77,6 +86,36 @@ internal static unsafe class SmallRowKernel<TOps, TVector>
         for (; k < length; k++)
             sum += x[k] * y[k];
         return sum;
+    }
+
+    private static void Dot4(float* x, float* rows, int stride, int length, int w, float* result)
+    {
+        TVector s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+        float* r0 = rows, r1 = rows + stride, r2 = rows + 2L * stride, r3 = rows + 3L * stride;
+        int k = 0;
+        for (; k <= length - w; k += w)
+        {
+            TVector v = TOps.Load(x + k);
+            s0 = TOps.MultiplyAdd(v, TOps.Load(r0 + k), s0);
+            s1 = TOps.MultiplyAdd(v, TOps.Load(r1 + k), s1);
+            s2 = TOps.MultiplyAdd(v, TOps.Load(r2 + k), s2);
+            s3 = TOps.MultiplyAdd(v, TOps.Load(r3 + k), s3);
+        }
+        float* lanes = stackalloc float[4 * 64];
+        TOps.Store(s0, lanes);
+        TOps.Store(s1, lanes + 64);
+        TOps.Store(s2, lanes + 128);
+        TOps.Store(s3, lanes + 192);
+        for (int q = 0; q < 4; q++)
+        {
+            float total = 0;
+            for (int l = 0; l < w; l++)
+                total += lanes[q * 64 + l];
+            float* row = rows + (long)q * stride;
+            for (int t = k; t < length; t++)
+                total += x[t] * row[t];
+            result[q] = total;
+        }
     }
 
     private static void AddScaled(float* destination, float* source, int length, float scale, int w)
