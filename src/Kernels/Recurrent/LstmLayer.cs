@@ -12,7 +12,7 @@ namespace MLNet.Extensions.Kernels.Recurrent;
 public static partial class LstmLayer
 {
     /// <summary>Floats of scratch space <see cref="Forward"/> needs.</summary>
-    public static int ForwardWorkspaceSize(in LstmShape shape) => 2 * shape.Batch * shape.HiddenSize;
+    public static int ForwardWorkspaceSize(in LstmShape shape) => 2 * shape.Batch * shape.HiddenSize + shape.GateSize * shape.HiddenSize;
 
     /// <summary>Floats of scratch space <see cref="Backward"/> needs.</summary>
     public static int BackwardWorkspaceSize(in LstmShape shape) =>
@@ -38,24 +38,39 @@ public static partial class LstmLayer
         zeros.Clear();
         ReadOnlySpan<float> h0 = initialHidden.IsEmpty ? zeros[..(n * h)] : initialHidden;
         ReadOnlySpan<float> c0 = initialCell.IsEmpty ? zeros[(n * h)..] : initialCell;
+        // The per-step products read W_hh^T; stored transposed (H, 4H) once here, every step packs it with contiguous
+        // copies instead of a strided gather.
+        // A few rows (scoring one sequence) take the unpacked dot-product path instead, where the copy would dominate.
+        bool transposed = n >= 8;
+        ReadOnlySpan<float> recurrent = recurrentWeights;
+        if (transposed)
+        {
+            Span<float> recurrentTransposed = workspace.Slice(2 * n * h, g4 * h);
+            for (int row = 0; row < g4; row++)
+            {
+                for (int col = 0; col < h; col++)
+                    recurrentTransposed[col * g4 + row] = recurrentWeights[row * h + col];
+            }
+            recurrent = recurrentTransposed;
+        }
         for (int r = 0; r < t * n; r++)
             bias.CopyTo(gates.Slice(r * g4, g4));
         Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, t * n, g4, f, 1f, input, f, inputWeights, f, 1f, gates, g4);
         unsafe
         {
-            fixed (float* pH0 = h0, pC0 = c0, pWhh = recurrentWeights, pHidden = hidden, pCell = cell, pGates = gates)
+            fixed (float* pH0 = h0, pC0 = c0, pWhh = recurrent, pHidden = hidden, pCell = cell, pGates = gates)
             fixed (int* pLengths = lengths)
             {
                 var pointers = new StepPointers(pH0, pC0, pWhh, pHidden, pCell, pGates, lengths.IsEmpty ? null : pLengths);
                 LstmShape sh = shape;
                 // Sequences are independent through time, so the batch is split across threads for the whole recurrence.
-                ForRows(shape, (b0, b1) => ForwardSteps(sh, pointers, b0, b1));
+                ForRows(shape, (b0, b1) => ForwardSteps(sh, pointers, transposed, b0, b1));
             }
         }
     }
 
     /// <summary>All steps for batch rows [b0, b1): the recurrent GEMM on those rows, then the fused cell update.</summary>
-    private static unsafe void ForwardSteps(in LstmShape shape, in StepPointers p, int b0, int b1)
+    private static unsafe void ForwardSteps(in LstmShape shape, in StepPointers p, bool transposedWeights, int b0, int b1)
     {
         int n = shape.Batch, h = shape.HiddenSize, g4 = shape.GateSize, rows = b1 - b0;
         for (int s = 0; s < shape.Steps; s++)
@@ -63,8 +78,9 @@ public static partial class LstmLayer
             float* hPrev = s == 0 ? p.H0 : p.Hidden + (long)(s - 1) * n * h;
             float* cPrev = s == 0 ? p.C0 : p.Cell + (long)(s - 1) * n * h;
             float* step = p.Gates + (long)s * n * g4;
-            Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, rows, g4, h, 1f, new ReadOnlySpan<float>(hPrev + (long)b0 * h, rows * h), h,
-                new ReadOnlySpan<float>(p.RecurrentWeights, g4 * h), h, 1f, new Span<float>(step + (long)b0 * g4, rows * g4), g4);
+            Gemm.Gemm.Multiply(Transpose.No, transposedWeights ? Transpose.No : Transpose.Yes, rows, g4, h, 1f,
+                new ReadOnlySpan<float>(hPrev + (long)b0 * h, rows * h), h,
+                new ReadOnlySpan<float>(p.RecurrentWeights, g4 * h), transposedWeights ? g4 : h, 1f, new Span<float>(step + (long)b0 * g4, rows * g4), g4);
             for (int b = b0; b < b1; b++)
             {
                 float* gate = step + (long)b * g4;
