@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Extensions.Transforms.DataViews;
 
 namespace MLNet.Extensions.Transforms.Sequences;
 
@@ -7,40 +8,20 @@ namespace MLNet.Extensions.Transforms.Sequences;
 /// The output of <see cref="SlidingWindowTransformer.Transform"/>: one sequential cursor that remembers the last raw rows,
 /// skips rows until a window is complete, emits every Stride-th window, and passes the current row's columns through.
 /// </summary>
-internal sealed class SlidingWindowDataView : IDataView
+internal sealed class SlidingWindowDataView : SeriesDataView
 {
     private readonly SlidingWindowTransformer _parent;
-    private readonly IDataView _input;
 
     public SlidingWindowDataView(SlidingWindowTransformer parent, IDataView input, DataViewSchema schema)
+        : base(input, schema, parent.Options.InputColumnName, keepsEveryRow: false)
     {
         _parent = parent;
-        _input = input;
-        Schema = schema;
     }
 
-    public bool CanShuffle => false;
+    protected override DataViewRowCursor CreateCursor(DataViewRowCursor input, HashSet<int> active) => new Cursor(this, input, active);
 
-    public DataViewSchema Schema { get; }
-
-    public long? GetRowCount() => null;
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    private sealed class Cursor : SeriesCursor
     {
-        var needed = new HashSet<int>(columnsNeeded.Select(c => c.Index));
-        int series = _input.Schema[_parent.Options.InputColumnName].Index;
-        var inputColumns = _input.Schema.Where(c => needed.Contains(c.Index) || c.Index == series);
-        return new Cursor(this, _input.GetRowCursor(inputColumns), needed);
-    }
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
-
-    private sealed class Cursor : DataViewRowCursor
-    {
-        private readonly SlidingWindowDataView _view;
-        private readonly DataViewRowCursor _input;
-        private readonly HashSet<int> _active;
         private readonly SlidingWindowOptions _options;
         private readonly int _features;
         private readonly Func<float[]> _read;
@@ -51,10 +32,8 @@ internal sealed class SlidingWindowDataView : IDataView
         private long _position = -1;
 
         public Cursor(SlidingWindowDataView view, DataViewRowCursor input, HashSet<int> active)
+            : base(view, input, active)
         {
-            _view = view;
-            _input = input;
-            _active = active;
             _options = view._parent.Options;
             _features = view._parent.FeaturesPerStep;
             _history = new float[_options.History][];
@@ -78,19 +57,11 @@ internal sealed class SlidingWindowDataView : IDataView
             }
         }
 
-        public override DataViewSchema Schema => _view.Schema;
-
         public override long Position => _position;
-
-        public override long Batch => 0;
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _active.Contains(column.Index);
 
         public override bool MoveNext()
         {
-            while (_input.MoveNext())
+            while (InputCursor.MoveNext())
             {
                 // Shift the history left by one row and append the newest values.
                 float[] oldest = _history[0];
@@ -125,33 +96,16 @@ internal sealed class SlidingWindowDataView : IDataView
             ? _history[index][feature]
             : Differenced(index, feature, order - 1) - Differenced(index - 1, feature, order - 1);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        protected override Delegate AppendedGetter(int index)
         {
-            int inputCount = _input.Schema.Count;
-            if (column.Index < inputCount)
-                return _input.GetGetter<TValue>(_input.Schema[column.Index]);
-            if (column.Name == _options.OutputColumnName && column.Index == inputCount)
-                return (ValueGetter<TValue>)(Delegate)VectorGetter(_window);
+            if (index == 0)
+                return VectorGetter(_window);
             if (_features == 1)
             {
                 ValueGetter<float> scalar = (ref float value) => value = _target[0];
-                return (ValueGetter<TValue>)(Delegate)scalar;
+                return scalar;
             }
-            return (ValueGetter<TValue>)(Delegate)VectorGetter(_target);
-        }
-
-        private static ValueGetter<VBuffer<float>> VectorGetter(float[] source) => (ref VBuffer<float> destination) =>
-        {
-            var editor = VBufferEditor.Create(ref destination, source.Length);
-            source.CopyTo(editor.Values);
-            destination = editor.Commit();
-        };
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-                _input.Dispose();
-            base.Dispose(disposing);
+            return VectorGetter(_target);
         }
     }
 }
