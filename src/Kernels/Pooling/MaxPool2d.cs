@@ -65,20 +65,24 @@ public static class MaxPool2d
                     float* top = image + rowStart, bottom = top + w;
                     for (int x = 0; x < ow; x++)
                     {
-                        // Branch-free selects: with data-dependent branches, mispredictions cost more than the compares.
+                        // Branch-free: winners come from sign bits and MathF.Max, because data-dependent branches
+                        // mispredict about half the time here and cost more than the compares.
                         int i = 2 * x;
                         float a = top[i], b = top[i + 1], c = bottom[i], d = bottom[i + 1];
-                        bool takeB = b > a, takeD = d > c;
-                        float upper = takeB ? b : a, lower = takeD ? d : c;
-                        int upperAt = rowStart + i + (takeB ? 1 : 0), lowerAt = rowStart + w + i + (takeD ? 1 : 0);
-                        bool takeLower = lower > upper;
-                        o[y * ow + x] = takeLower ? lower : upper;
-                        arg[y * ow + x] = takeLower ? lowerAt : upperAt;
+                        int takeB = SignBit(a - b), takeD = SignBit(c - d);
+                        float upper = MathF.Max(a, b), lower = MathF.Max(c, d);
+                        int upperAt = rowStart + i + takeB, lowerAt = rowStart + w + i + takeD;
+                        int takeLower = SignBit(upper - lower);
+                        o[y * ow + x] = MathF.Max(upper, lower);
+                        arg[y * ow + x] = upperAt + takeLower * (lowerAt - upperAt);
                     }
                 }
             }
         }
     }
+
+    /// <summary>1 when <paramref name="difference"/> is negative (the second operand won), else 0; ties keep the first.</summary>
+    private static int SignBit(float difference) => (int)((uint)BitConverter.SingleToInt32Bits(difference) >> 31);
 
     /// <summary>dInput (N,C,H,W) := dOutput routed to each window's winner. Overwrites dInput.</summary>
     public static void Backward(in Pool2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax, Span<float> dInput)
