@@ -1,0 +1,112 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.Extensions.Trainers.Featurization;
+using MLNet.Extensions.Trainers.Models;
+using MLNet.Extensions.Transforms.Persistence;
+
+[assembly: LoadableClass(typeof(NetworkFeaturizerTransformer), null, typeof(SignatureLoadModel),
+    "MLNet.Extensions network featurizer", NetworkFeaturizerTransformer.LoaderSignature)]
+
+namespace MLNet.Extensions.Trainers.Featurization;
+
+/// <summary>
+/// Runs a trained network (CNN or LSTM) on a feature column and outputs its penultimate layer as a vector column, so the
+/// learned representation can feed any other ML.NET trainer.
+/// </summary>
+public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
+{
+    internal const string LoaderSignature = "MLNetExtNetFeaturizer";
+
+    // Version history: 0x00010001 initial.
+    private static VersionInfo GetVersionInfo() =>
+        ModelVersions.Create("MLNXNFEA", 0x00010001, 0x00010001, LoaderSignature, typeof(NetworkFeaturizerTransformer));
+
+    private readonly NetworkPredictor _predictor;
+
+    internal NetworkFeaturizerTransformer(IHostEnvironment env, string outputColumnName, string inputColumnName, NetworkPredictor predictor)
+        : base(env.Register(nameof(NetworkFeaturizerTransformer)), (outputColumnName, inputColumnName))
+    {
+        _predictor = predictor;
+    }
+
+    private NetworkFeaturizerTransformer(IHost host, ModelLoadContext ctx)
+        : base(host, ctx)
+    {
+        // *** Binary format *** (after the column pairs): NetworkPredictorFormat (kind, network, history).
+        try
+        {
+            _predictor = NetworkPredictorFormat.Read(ctx.Reader);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("NetworkFeaturizerTransformer: the saved network is truncated.", e);
+        }
+    }
+
+    internal static NetworkFeaturizerTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+    {
+        ctx.CheckAtModel(GetVersionInfo());
+        return new NetworkFeaturizerTransformer(env.Register(nameof(NetworkFeaturizerTransformer)), ctx);
+    }
+
+    /// <summary>Width of the output vector (the penultimate layer).</summary>
+    public int FeatureSize => _predictor.FeatureSize;
+
+    /// <inheritdoc />
+    protected override void SaveModel(ModelSaveContext ctx)
+    {
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(GetVersionInfo());
+        SaveColumns(ctx);
+        NetworkPredictorFormat.Write(ctx.Writer, _predictor);
+    }
+
+    /// <inheritdoc />
+    protected override IRowMapper MakeRowMapper(DataViewSchema schema) => new Mapper(this, schema);
+
+    private sealed class Mapper : OneToOneMapperBase
+    {
+        private readonly NetworkFeaturizerTransformer _owner;
+
+        public Mapper(NetworkFeaturizerTransformer owner, DataViewSchema inputSchema)
+            : base(owner.Host.Register(nameof(Mapper)), owner, inputSchema)
+        {
+            _owner = owner;
+            foreach (var (_, input) in owner.ColumnPairs)
+            {
+                DataViewType type = inputSchema[input].Type;
+                if (type is not VectorDataViewType { ItemType: var item } vector || item != NumberDataViewType.Single
+                    || (!owner._predictor.VariableLength && vector.Size != owner._predictor.InputSize))
+                    throw new ArgumentOutOfRangeException(nameof(inputSchema), input,
+                        $"Column '{input}' must be a vector of {owner._predictor.InputSize} Single values for this network; it is {type}.");
+            }
+        }
+
+        protected override DataViewSchema.DetachedColumn[] GetOutputColumnsCore() =>
+            _owner.ColumnPairs.Select(pair => new DataViewSchema.DetachedColumn(pair.outputColumnName,
+                new VectorDataViewType(NumberDataViewType.Single, _owner.FeatureSize))).ToArray();
+
+        protected override Delegate MakeGetter(DataViewRow input, int iinfo, Func<int, bool> activeOutput, out Action disposer)
+        {
+            disposer = null!;
+            ValueGetter<VBuffer<float>> source = input.GetGetter<VBuffer<float>>(input.Schema[ColMapNewToOld[iinfo]]);
+            // One session per getter: each cursor (and so each thread or prediction engine) scores with its own buffers.
+            IPredictorSession session = _owner._predictor.CreateSession();
+            var dense = new float[_owner._predictor.InputSize];
+            VBuffer<float> buffer = default;
+            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
+            {
+                source(ref buffer);
+                if (buffer.Length > dense.Length)
+                    throw new InvalidOperationException($"The feature vector has {buffer.Length} values; the network reads at most {dense.Length}.");
+                Array.Clear(dense);
+                buffer.CopyTo(dense);
+                var editor = VBufferEditor.Create(ref destination, _owner.FeatureSize);
+                session.Featurize(dense.AsSpan(0, _owner._predictor.VariableLength ? buffer.Length : dense.Length), editor.Values);
+                destination = editor.Commit();
+            };
+            return getter;
+        }
+    }
+}
