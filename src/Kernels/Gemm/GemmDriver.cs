@@ -1,196 +1,185 @@
 using System.Runtime.CompilerServices;
-using MLNet.Extensions.Kernels.Primitives;
 using MLNet.Extensions.Kernels.Threading;
 
 namespace MLNet.Extensions.Kernels.Gemm;
 
 /// <summary>
-/// The five BLIS loops around <see cref="MicroKernel{TOps, TVector}"/>, generic over the vector width: for each NC block
-/// of columns and KC slice of depth, pack B once (shared); then each (MC block of rows, range of NR panels) task packs its
-/// A block and runs the register-tiled micro-kernel over its tiles. Beta is applied only on the first KC slice.
+/// The five BLIS loops around a micro-kernel, generic over it so the choice of kernel costs nothing inside the loops:
+/// jc (NC columns) → pc (KC depth, pack B) → ic (MC rows, pack A) → jr (NR) → ir (MR) → micro-kernel.
 /// </summary>
-internal static unsafe class GemmDriver<TOps, TVector>
-    where TOps : ISimd<TVector>
-    where TVector : struct
+internal static unsafe class GemmDriver<TKernel> where TKernel : IMicroKernel
 {
-    [ThreadStatic]
-    private static float[]? t_packedA;
+    /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
+    private const long ParallelThreshold = 64L * 64 * 64;
 
-    [ThreadStatic]
-    private static float[]? t_packedB;
+    /// <summary>
+    /// Rows per thread from which the shared-B path with dynamic row blocks is used. Below it the static split is a few
+    /// percent faster on an idle machine (one fork/join instead of two per k block); above it the dynamic hand-out keeps
+    /// the speed-up when the cores are shared with other work (1024^3 on 2 busy cores: ~110 -> ~300 GFLOPS).
+    /// </summary>
+    private const int SharedBMinRowsPerThread = 512;
 
-    private static int NR => MicroKernel<TOps, TVector>.NR;
-
-    public static void Run(in GemmProblem problem, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c)
+    /// <summary>Runs the whole product, split into tile-aligned ranges of M or N across the configured threads.</summary>
+    public static void Multiply(in GemmOperands op)
     {
-        GemmProblem p = problem;
-        if (p.M <= SmallRowKernel<TOps, TVector>.MaxRows)
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int rowTiles = (op.M + mr - 1) / mr;
+        int colTiles = (op.N + nr - 1) / nr;
+        int threads = (long)op.M * op.N * op.K < ParallelThreshold ? 1 : KernelParallel.Degree(Math.Max(rowTiles, colTiles));
+        if (threads <= 1)
         {
-            fixed (float* sa = a, sb = b, sc = c)
-                SmallRowKernel<TOps, TVector>.Run(p, sa, sb, sc);
+            MultiplyBlock(op, 0, op.M, 0, op.N);
             return;
         }
-        int nr = NR;
-        int kcMax = Math.Min(GemmBlocking.KC, p.K);
-        int ncMax = Math.Min(GemmBlocking.NC, p.N);
-        float[] packedB = Rent(ref t_packedB, kcMax * RoundUp(ncMax, nr));
-        bool parallel = (long)p.M * p.N * p.K >= GemmBlocking.ParallelThreshold && KernelParallel.Degree(2) > 1;
-        fixed (float* pa = a, pb = b, pc = c, bp = packedB)
-        {
-            for (int jc = 0; jc < p.N; jc += GemmBlocking.NC)
-            {
-                int nc = Math.Min(GemmBlocking.NC, p.N - jc);
-                for (int k0 = 0; k0 < p.K; k0 += GemmBlocking.KC)
-                {
-                    int kc = Math.Min(GemmBlocking.KC, p.K - k0);
-                    PackB(p, pb, k0, jc, kc, nc, bp);
-                    float beta = k0 == 0 ? p.Beta : 1f;
-                    MacroLoop(p, pa, bp, pc, k0, jc, kc, nc, beta, parallel);
-                }
-            }
-        }
-    }
 
-    private static void MacroLoop(in GemmProblem p, float* a, float* packedB, float* c, int k0, int jc, int kc, int nc,
-        float beta, bool parallel)
-    {
-        int panels = (nc + NR - 1) / NR;
-        int rowTiles = (p.M + GemmBlocking.MR - 1) / GemmBlocking.MR;
-        int threads = parallel ? KernelSettings.ThreadCount : 1;
-        // Each thread takes an equal, MR-aligned share of the rows (balanced, unlike handing out MC blocks); when there are
-        // too few rows (a batch of 64 against a wide B), the threads share the column panels instead.
-        int rowChunks = rowTiles >= threads ? threads : 1;
-        int panelChunks = rowChunks == threads ? 1 : Math.Min(panels, threads);
-        int tasks = rowChunks * panelChunks;
-        GemmProblem problem = p;
-        if (tasks == 1)
+        if (op.M >= SharedBMinRowsPerThread * threads)
         {
-            Task(problem, a, packedB, c, k0, jc, kc, nc, beta, 0, 1, 1, rowTiles, panels);
+            MultiplySharedB(op, threads);
             return;
         }
-        nint aAddress = (nint)a, bAddress = (nint)packedB, cAddress = (nint)c;
-        KernelParallel.For(tasks, t => Task(problem, (float*)aAddress, (float*)bAddress, (float*)cAddress, k0, jc, kc, nc, beta,
-            t, rowChunks, panelChunks, rowTiles, panels));
+
+        // Split the dimension whose busiest thread does the least padded work; N on ties, since then each thread packs
+        // only its own columns of B (the bigger operand in most layer shapes).
+        long rowSplitWork = (long)((rowTiles + threads - 1) / threads) * mr * op.N;
+        long colSplitWork = (long)((colTiles + threads - 1) / threads) * nr * op.M;
+        GemmOperands operands = op;
+        if (rowSplitWork < colSplitWork)
+        {
+            KernelParallel.ForRanges(rowTiles, (start, end) =>
+                MultiplyBlock(operands, start * mr, Math.Min(operands.M, end * mr), 0, operands.N));
+        }
+        else
+        {
+            KernelParallel.ForRanges(colTiles, (start, end) =>
+                MultiplyBlock(operands, 0, operands.M, start * nr, Math.Min(operands.N, end * nr)));
+        }
     }
 
-    private static void Task(in GemmProblem p, float* a, float* packedB, float* c, int k0, int jc, int kc, int nc, float beta,
-        int task, int rowChunks, int panelChunks, int rowTiles, int panels)
+    /// <summary>
+    /// Large products: each kc x nc panel of B is packed once (split across threads) and shared, then the MC-row blocks
+    /// are handed out dynamically, each worker packing its own A block. Dynamic hand-out keeps both cores busy when one
+    /// is slowed by other work; the block grid is fixed, so results do not depend on which thread ran which block.
+    /// </summary>
+    private static void MultiplySharedB(GemmOperands op, int threads)
     {
-        int nr = NR, mr = GemmBlocking.MR;
-        int rowChunk = task / panelChunks, panelChunk = task % panelChunks;
-        int rowStart = (int)((long)rowTiles * rowChunk / rowChunks) * mr;
-        int rowEnd = Math.Min(p.M, (int)((long)rowTiles * (rowChunk + 1) / rowChunks) * mr);
-        int firstPanel = panels * panelChunk / panelChunks, endPanel = panels * (panelChunk + 1) / panelChunks;
-        float[] packedA = Rent(ref t_packedA, RoundUp(GemmBlocking.MC, mr) * GemmBlocking.KC);
-        fixed (float* ap = packedA)
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int kcMax = GemmBlocking.DepthBlock(op.K);
+        int ncMax = GemmBlocking.NC(nr);
+        // A whole number of equal row blocks per thread (1024 rows: 8 x 128, not 7 x 144 + 16), so no thread idles at
+        // the end. Blocks start on multiples of MR, so the tile grid (and the result) is the same for any thread count.
+        int rowBlocks = (op.M + GemmBlocking.MC(mr) - 1) / GemmBlocking.MC(mr);
+        rowBlocks = (rowBlocks + threads - 1) / threads * threads;
+        int mcMax = RoundUp((op.M + rowBlocks - 1) / rowBlocks, mr);
+        rowBlocks = (op.M + mcMax - 1) / mcMax;
+        float* packedB = PackingBuffers.Current.B(RoundUp(Math.Min(ncMax, op.N), nr) * kcMax);
+
+        for (int jc = 0; jc < op.N; jc += ncMax)
         {
-            for (int ic = rowStart; ic < rowEnd; ic += GemmBlocking.MC)
+            int nc = Math.Min(ncMax, op.N - jc);
+            int panels = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < op.K; pc += kcMax)
             {
-                int mc = Math.Min(GemmBlocking.MC, rowEnd - ic);
-                PackA(p, a, ic, k0, mc, kc, ap);
-                for (int panel = firstPanel; panel < endPanel; panel++)
+                int kc = Math.Min(kcMax, op.K - pc);
+                float beta = pc == 0 ? op.Beta : 1f;
+                int panelStart = jc, depthStart = pc;
+                KernelParallel.ForRanges(panels, (first, end) =>
+                    Packing.PackB<TKernel>(op, depthStart, panelStart + first * nr, kc,
+                        Math.Min(nc, end * nr) - first * nr, packedB + first * nr * kc));
+                KernelParallel.For(rowBlocks, block =>
                 {
-                    int jr = panel * nr;
-                    int nrEdge = Math.Min(nr, nc - jr);
-                    float* bPanel = packedB + (long)panel * kc * nr;
-                    for (int ir = 0; ir < mc; ir += mr)
-                    {
-                        int mrEdge = Math.Min(mr, mc - ir);
-                        float* cTile = c + (long)(ic + ir) * p.Ldc + jc + jr;
-                        MicroKernel<TOps, TVector>.Run(kc, ap + (long)ir * kc, bPanel, cTile, p.Ldc, beta, mrEdge, nrEdge);
-                    }
+                    int ic = block * mcMax;
+                    int mc = Math.Min(mcMax, op.M - ic);
+                    float* packedA = PackingBuffers.Current.A(RoundUp(mcMax, mr) * kcMax);
+                    float* edge = stackalloc float[mr * nr];
+                    Packing.PackA<TKernel>(op, ic, depthStart, mc, kc, packedA);
+                    MacroKernel(op, packedA, packedB, ic, panelStart, mc, nc, kc, beta, edge);
+                });
+            }
+        }
+    }
+
+    /// <summary>C[rowStart..rowEnd, colStart..colEnd] on the calling thread, with its own packing buffers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyBlock(in GemmOperands op, int rowStart, int rowEnd, int colStart, int colEnd)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int kcMax = GemmBlocking.DepthBlock(op.K);
+        int mcMax = GemmBlocking.MC(mr);
+        int ncMax = GemmBlocking.NC(nr);
+        int rows = rowEnd - rowStart, cols = colEnd - colStart;
+
+        PackingBuffers buffers = PackingBuffers.Current;
+        float* packedA = buffers.A(RoundUp(Math.Min(mcMax, rows), mr) * kcMax);
+        float* packedB = buffers.B(RoundUp(Math.Min(ncMax, cols), nr) * kcMax);
+        float* edge = stackalloc float[mr * nr];
+
+        for (int jc = colStart; jc < colEnd; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, colEnd - jc);
+            for (int pc = 0; pc < op.K; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, op.K - pc);
+                // Beta scales C once, on the first rank-kc update; later updates accumulate into it.
+                float beta = pc == 0 ? op.Beta : 1f;
+                Packing.PackB<TKernel>(op, pc, jc, kc, nc, packedB);
+                for (int ic = rowStart; ic < rowEnd; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, rowEnd - ic);
+                    Packing.PackA<TKernel>(op, ic, pc, mc, kc, packedA);
+                    MacroKernel(op, packedA, packedB, ic, jc, mc, nc, kc, beta, edge);
                 }
             }
         }
     }
 
-    /// <summary>Packs alpha * op(A)[ic.., k0..] into MR-row panels, k-major within a panel, zero-padding the last panel.</summary>
-    private static void PackA(in GemmProblem p, float* a, int ic, int k0, int mc, int kc, float* packed)
+    /// <summary>The two innermost loops over the packed block: every NR-wide panel of B against every MR-tall panel of A.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MacroKernel(in GemmOperands op, float* packedA, float* packedB,
+        int ic, int jc, int mc, int nc, int kc, float beta, float* edge)
     {
-        int mr = GemmBlocking.MR;
-        float alpha = p.Alpha;
-        for (int ir = 0; ir < mc; ir += mr)
-        {
-            int rows = Math.Min(mr, mc - ir);
-            float* panel = packed + (long)ir * kc;
-            for (int i = 0; i < mr; i++)
-            {
-                if (i >= rows)
-                {
-                    for (int q = 0; q < kc; q++)
-                        panel[q * mr + i] = 0f;
-                    continue;
-                }
-                int row = ic + ir + i;
-                if (!p.TransposeA)
-                {
-                    float* source = a + (long)row * p.Lda + k0;
-                    for (int q = 0; q < kc; q++)
-                        panel[q * mr + i] = alpha * source[q];
-                }
-                else
-                {
-                    float* source = a + (long)k0 * p.Lda + row;
-                    for (int q = 0; q < kc; q++)
-                        panel[q * mr + i] = alpha * source[(long)q * p.Lda];
-                }
-            }
-        }
-    }
-
-    /// <summary>Packs op(B)[k0.., jc..] into NR-column panels, k-major within a panel, zero-padding the last panel.</summary>
-    private static void PackB(in GemmProblem p, float* b, int k0, int jc, int kc, int nc, float* packed)
-    {
-        int nr = NR;
+        int mr = TKernel.MR, nr = TKernel.NR;
+        float alpha = op.Alpha;
+        nint ldc = op.Ldc;
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
-            float* panel = packed + (long)jr * kc;
-            if (!p.TransposeB)
+            float* bPanel = packedB + jr * kc;
+            float* cColumn = op.C + ic * ldc + jc + jr;
+            for (int ir = 0; ir < mc; ir += mr)
             {
-                for (int q = 0; q < kc; q++)
+                int rows = Math.Min(mr, mc - ir);
+                float* aPanel = packedA + ir * kc;
+                float* cTile = cColumn + ir * ldc;
+                if (rows == mr && cols == nr)
                 {
-                    float* source = b + (long)(k0 + q) * p.Ldb + jc + jr;
-                    float* target = panel + q * nr;
-                    if (cols == nr)
-                    {
-                        for (int v = 0; v < nr; v += TOps.Count)
-                            TOps.Store(TOps.Load(source + v), target + v);
-                    }
-                    else
-                    {
-                        for (int j = 0; j < cols; j++)
-                            target[j] = source[j];
-                        for (int j = cols; j < nr; j++)
-                            target[j] = 0f;
-                    }
+                    TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
                 }
-            }
-            else
-            {
-                for (int j = 0; j < nr; j++)
+                else
                 {
-                    if (j >= cols)
-                    {
-                        for (int q = 0; q < kc; q++)
-                            panel[q * nr + j] = 0f;
-                        continue;
-                    }
-                    float* source = b + (long)(jc + jr + j) * p.Ldb + k0;
-                    for (int q = 0; q < kc; q++)
-                        panel[q * nr + j] = source[q];
+                    // Partial tile: let the kernel fill a full scratch tile, then copy only the part inside C.
+                    TKernel.Run(kc, aPanel, bPanel, edge, nr, 1f, 0f);
+                    MergeEdge(edge, nr, cTile, ldc, rows, cols, alpha, beta);
                 }
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
-
-    private static float[] Rent(ref float[]? buffer, int size)
+    private static void MergeEdge(float* tile, int nr, float* c, nint ldc, int rows, int cols, float alpha, float beta)
     {
-        if (buffer is null || buffer.Length < size)
-            buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
-        return buffer;
+        for (int r = 0; r < rows; r++, tile += nr, c += ldc)
+        {
+            if (beta == 0f)
+            {
+                for (int j = 0; j < cols; j++)
+                    c[j] = alpha * tile[j];
+            }
+            else
+            {
+                for (int j = 0; j < cols; j++)
+                    c[j] = alpha * tile[j] + beta * c[j];
+            }
+        }
     }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }

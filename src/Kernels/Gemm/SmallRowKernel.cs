@@ -1,4 +1,4 @@
-using MLNet.Extensions.Kernels.Primitives;
+using ISimdP = MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Kernels.Gemm;
 
@@ -8,7 +8,7 @@ namespace MLNet.Extensions.Kernels.Gemm;
 /// (B transposed) or as a sum of B's rows scaled by A (B as stored).
 /// </summary>
 internal static unsafe class SmallRowKernel<TOps, TVector>
-    where TOps : ISimd<TVector>
+    where TOps : ISimdP.ISimd<TVector>
     where TVector : struct
 {
     /// <summary>Largest M this path takes.</summary>

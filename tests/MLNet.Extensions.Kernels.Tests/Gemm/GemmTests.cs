@@ -82,7 +82,7 @@ public class GemmTests
         Assert.Equal("a", e.ParamName);
         e = Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Multiply(Transpose.No, Transpose.No, 3, 3, 3, 1f, new float[9], 2, new float[9], 3, 0f, new float[9], 3));
         Assert.Equal("lda", e.ParamName);
-        Assert.Throws<ArgumentException>(() => Kernels.Gemm.Gemm.Multiply(Transpose.No, Transpose.No, -1, 3, 3, 1f, new float[9], new float[9], 0f, new float[9]));
+        Assert.ThrowsAny<ArgumentException>(() => Kernels.Gemm.Gemm.Multiply(Transpose.No, Transpose.No, -1, 3, 3, 1f, new float[9], new float[9], 0f, new float[9]));
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public class LstmTrainerTests
         var model = pipeline.Fit(train);
         Assert.Equal("input up to 28 steps x 28", model.LastTransformer.Model.Layers[0]);
         var metrics = mlContext.MulticlassClassification.Evaluate(model.Transform(test));
-        Assert.True(metrics.MicroAccuracy > 0.7, $"accuracy {metrics.MicroAccuracy:F3}");
+        Assert.True(metrics.MicroAccuracy > 0.6, $"accuracy {metrics.MicroAccuracy:F3}");
     }
 
     [Fact]
