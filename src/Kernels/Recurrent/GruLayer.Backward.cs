@@ -83,8 +83,8 @@ public static partial class GruLayer
         {
             float* hPrev = s == 0 ? p.H0 : p.Hidden + (long)(s - 1) * n * h;
             float* dInputStep = d.DInputGates + (long)s * n * g3, dRecurrentStep = d.DRecurrentGates + (long)s * n * g3;
-            for (int i = b0 * h; i < b1 * h; i++)
-                d.Dh[i] = d.DHidden[(long)s * n * h + i] + d.DhNext[i];
+            Elementwise.Binary<AddOperator>(new ReadOnlySpan<float>(d.DHidden + ((long)s * n + b0) * h, rows * h),
+                new ReadOnlySpan<float>(d.DhNext + (long)b0 * h, rows * h), new Span<float>(d.Dh + (long)b0 * h, rows * h), 0f, 0f);
             for (int b = b0; b < b1; b++)
             {
                 float* dInputGate = dInputStep + (long)b * g3, dRecurrentGate = dRecurrentStep + (long)b * g3;
