@@ -2,7 +2,7 @@ using System.Diagnostics;
 using MLNet.Extensions.Kernels;
 using MLNet.Extensions.Trainers.Cnn;
 using MLNet.Extensions.Trainers.Network;
-using MLNet.Extensions.Trainers.Network.Layers;
+using MLNet.Extensions.Trainers.Network.Specs;
 
 namespace MLNet.Extensions.Benchmarks;
 
@@ -12,9 +12,10 @@ public static class LayerProfile
     /// <summary>Profiles the default CNN (or LeNet) on 1x28x28 input, batch 64.</summary>
     public static void Run(bool lenet = false)
     {
-        var network = new CnnNetwork(new TensorShape(1, 28, 28), lenet ? Training.Throughput.LeNet : CnnOptions.DefaultLayers, 10);
+        LayerStack body = lenet ? Training.Throughput.LeNet : CnnOptions.DefaultLayers;
+        var network = new NeuralNetwork(new InputLayout(new TensorShape(1, 28, 28)), new LayerStack([.. body, new DenseSpec(10)]));
         network.Initialize(1);
-        var workspace = new SequentialWorkspace(network.Sequential, 64, 1);
+        var workspace = network.CreateWorkspace(64, 1);
         var random = new Random(1);
         for (int i = 0; i < 64 * 784; i++)
             workspace.Input[i] = (float)random.NextDouble();

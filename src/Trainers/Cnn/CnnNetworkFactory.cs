@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Extensions.Trainers.Data;
-using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
+using MLNet.Extensions.Trainers.Network.Specs;
 using MLNet.Extensions.Trainers.Training;
 
 namespace MLNet.Extensions.Trainers.Cnn;
@@ -24,7 +24,7 @@ internal sealed class CnnNetworkFactory : INetworkFactory
 
     public bool AcceptsVariableLength => false;
 
-    public FeatureLayout ResolveLayout(DataViewSchema.Column featureColumn, IDataView data)
+    public InputLayout ResolveLayout(DataViewSchema.Column featureColumn, IDataView data)
     {
         if (featureColumn.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector
             || vector.ItemType != NumberDataViewType.Single || !vector.IsKnownSize)
@@ -49,17 +49,18 @@ internal sealed class CnnNetworkFactory : INetworkFactory
             throw new ArgumentException(
                 $"Feature column '{featureColumn.Name}' has {vector.Size} values but the input shape {_shape} needs {_shape.Size}.",
                 nameof(featureColumn));
-        return new FeatureLayout(_shape.Size, VariableLength: false, StepSize: 1);
+        return new InputLayout(_shape);
     }
 
-    public (ITrainableNetwork Trainable, NetworkPredictor Predictor) Create(FeatureLayout layout, int outputs, PredictionTask task)
+    public NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task)
     {
-        var network = new CnnNetwork(_shape, _options.Layers ?? CnnOptions.DefaultLayers, outputs);
+        LayerStack body = _options.Layers ?? CnnOptions.DefaultLayers;
+        var network = new NeuralNetwork(layout, new LayerStack([.. body, new DenseSpec(outputs)]));
         network.Initialize((ulong)_options.Seed);
-        return (network.ForTraining(_options.BatchSize, (ulong)_options.Seed + 1), new CnnPredictor(network));
+        return network;
     }
 
-    public Action<TrainingBatch>? CreateAugmentation(FeatureLayout layout)
+    public Action<TrainingBatch>? CreateAugmentation(InputLayout layout)
     {
         if (_options.RandomShiftPixels == 0)
             return null;

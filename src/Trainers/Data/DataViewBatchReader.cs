@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Extensions.Trainers.Network;
 using MLNet.Extensions.Trainers.Training;
 
 namespace MLNet.Extensions.Trainers.Data;
@@ -18,13 +19,13 @@ internal sealed class DataViewBatchReader : IDisposable
     private readonly ValueGetter<VBuffer<float>>? _vectorLabel;
     private readonly string _featureColumn;
     private readonly string? _labelColumn;
-    private readonly FeatureLayout _layout;
+    private readonly InputLayout _layout;
     private readonly int _classes;
     private VBuffer<float> _featureBuffer;
     private VBuffer<float> _labelBuffer;
     private long _row;
 
-    public DataViewBatchReader(IDataView data, string featureColumn, FeatureLayout layout, string? labelColumn,
+    public DataViewBatchReader(IDataView data, string featureColumn, InputLayout layout, string? labelColumn,
         PredictionTask task, int classes)
     {
         _featureColumn = featureColumn;

@@ -18,9 +18,9 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
 {
     internal const string LoaderSignature = "MLNetExtNetFeaturizer";
 
-    // Version history: 0x00010001 initial.
+    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network").
     private static VersionInfo GetVersionInfo() =>
-        ModelVersions.Create("MLNXNFEA", 0x00010001, 0x00010001, LoaderSignature, typeof(NetworkFeaturizerTransformer));
+        ModelVersions.Create("MLNXNFEA", 0x00010002, 0x00010001, LoaderSignature, typeof(NetworkFeaturizerTransformer));
 
     private readonly NetworkPredictor _predictor;
 

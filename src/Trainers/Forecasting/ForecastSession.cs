@@ -1,4 +1,4 @@
-using MLNet.Extensions.Trainers.Lstm;
+using MLNet.Extensions.Trainers.Network;
 
 namespace MLNet.Extensions.Trainers.Forecasting;
 
@@ -7,13 +7,13 @@ internal sealed class ForecastSession
 {
     public ForecastSession(LstmForecastModel model)
     {
-        Workspace = new LstmWorkspace(model.Network.Architecture, 1, seed: 0);
+        Workspace = model.Network.CreateWorkspace(1);
         Window = new float[model.WindowSize];
         Length = [model.WindowSize];
     }
 
     /// <summary>The network's workspace for one sequence.</summary>
-    public LstmWorkspace Workspace { get; }
+    public SequentialWorkspace Workspace { get; }
 
     /// <summary>The standardized window.</summary>
     public float[] Window { get; }

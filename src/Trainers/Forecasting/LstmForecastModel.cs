@@ -3,7 +3,7 @@ using MLNet.Extensions.Kernels.Primitives;
 using MLNet.Extensions.Trainers.Lstm;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
-using MLNet.Extensions.Trainers.Network.Layers;
+using MLNet.Extensions.Trainers.Network.Specs;
 using MLNet.Extensions.Trainers.Training;
 
 namespace MLNet.Extensions.Trainers.Forecasting;
@@ -14,7 +14,7 @@ namespace MLNet.Extensions.Trainers.Forecasting;
 /// </summary>
 internal sealed class LstmForecastModel
 {
-    private LstmForecastModel(int windowSize, int horizon, int differencingOrder, float mean, float scale, LstmNetwork network,
+    private LstmForecastModel(int windowSize, int horizon, int differencingOrder, float mean, float scale, NeuralNetwork network,
         float[] residualStd, float confidenceLevel)
     {
         WindowSize = windowSize;
@@ -42,8 +42,8 @@ internal sealed class LstmForecastModel
     /// <summary>Standard deviation of the modelled series in Fit (1 when it was constant).</summary>
     public float Scale { get; }
 
-    /// <summary>The network: WindowSize steps of 1 feature to Horizon outputs.</summary>
-    public LstmNetwork Network { get; }
+    /// <summary>The network: WindowSize steps of 1 feature to Horizon outputs (per step when trained on every step).</summary>
+    public NeuralNetwork Network { get; }
 
     /// <summary>Spread of the training residuals at each horizon step, in the series' units.</summary>
     public float[] ResidualStd { get; }
@@ -93,12 +93,11 @@ internal sealed class LstmForecastModel
         if (training < 1)
             throw new ArgumentException($"Column '{options.InputColumnName}' leaves no training windows after holding out ValidationFraction {options.ValidationFraction}.", nameof(series));
 
-        var architecture = new LstmArchitecture(t, 1, 0, options.HiddenSize, options.LayerCount, false, 0f, 0, h, options.TrainOnEveryStep);
-        var network = new LstmNetwork(architecture);
+        var network = CreateNetwork(t, h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep);
         network.Initialize((ulong)options.Seed);
-        var workspace = new LstmWorkspace(architecture, options.BatchSize, (ulong)options.Seed + 1);
-        var trainable = new WindowNetwork(network, workspace);
-        int targets = architecture.SampleOutputs;
+        var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)options.Seed + 1);
+        bool everyStep = options.TrainOnEveryStep;
+        int targets = network.OutputSize;
         var batch = new TrainingBatch(options.BatchSize, t, targets);
         var order = Enumerable.Range(0, training).ToArray();
         var random = new KernelRandom((ulong)options.Seed + 2);
@@ -113,7 +112,7 @@ internal sealed class LstmForecastModel
                     int start = starts[begin + k];
                     standardized.AsSpan(start, t).CopyTo(batch.Features.AsSpan(k * t, t));
                     // Step s predicts the h values after it; without every-step training only the last step does.
-                    int firstStep = architecture.EveryStep ? 0 : t - 1;
+                    int firstStep = everyStep ? 0 : t - 1;
                     for (int step = firstStep; step < t; step++)
                         standardized.AsSpan(start + step + 1, h).CopyTo(batch.Targets.AsSpan(k * targets + (step - firstStep) * h, h));
                     batch.Lengths[k] = t;
@@ -160,7 +159,8 @@ internal sealed class LstmForecastModel
             float value = DifferencingOrder == 1 ? tail[i + 1] - tail[i] : tail[i];
             window[i] = (value - Mean) / Scale;
         }
-        ReadOnlySpan<float> output = Network.Forward(session.Workspace, window, session.Length, 1, training: false)[^Horizon..];
+        Network.Load(session.Workspace, window, session.Length, 1);
+        ReadOnlySpan<float> output = Network.Forward(session.Workspace, 1, training: false)[^Horizon..];
         float level = tail[^1];
         for (int k = 0; k < Horizon; k++)
         {
@@ -184,8 +184,9 @@ internal sealed class LstmForecastModel
     /// <summary>A scratch area for <see cref="Forecast"/>; one per thread.</summary>
     public ForecastSession CreateSession() => new(this);
 
-    // Binary format: int32 windowSize, horizon, differencingOrder; float32 mean, scale, confidenceLevel;
-    // int32 hiddenSize, layerCount; bool everyStep; FloatBlock residualStd; FloatBlock parameters.
+    // Binary format (version 2): int32 windowSize, horizon, differencingOrder; float32 mean, scale, confidenceLevel;
+    // FloatBlock residualStd; the network in NetworkFormat. Version 1 had, instead of the network, int32 hiddenSize,
+    // layerCount; bool everyStep (before the residuals) and the LSTM parameters after them.
     public void Save(BinaryWriter writer)
     {
         writer.Write(WindowSize);
@@ -194,29 +195,48 @@ internal sealed class LstmForecastModel
         writer.Write(Mean);
         writer.Write(Scale);
         writer.Write(ConfidenceLevel);
-        writer.Write(Network.Architecture.HiddenSize);
-        writer.Write(Network.Architecture.LayerCount);
-        writer.Write(Network.Architecture.EveryStep);
         FloatBlock.Write(writer, ResidualStd);
-        FloatBlock.Write(writer, Network.Buffer.Values);
+        NetworkFormat.Write(writer, Network);
     }
 
-    /// <summary>Reads what <see cref="Save"/> wrote, checking every field.</summary>
-    public static LstmForecastModel Load(BinaryReader reader)
+    /// <summary>Reads what <see cref="Save"/> wrote (or format <paramref name="version"/> 1), checking every field.</summary>
+    public static LstmForecastModel Load(BinaryReader reader, int version)
     {
         int window = reader.ReadInt32(), horizon = reader.ReadInt32(), order = reader.ReadInt32();
         float mean = reader.ReadSingle(), scale = reader.ReadSingle(), confidence = reader.ReadSingle();
-        int hidden = reader.ReadInt32(), layers = reader.ReadInt32();
-        bool everyStep = reader.ReadBoolean();
         if (window is < 1 or > 1_000_000 || horizon is < 1 or > 1_000_000 || order is not (0 or 1) || !float.IsFinite(mean)
-            || !(scale > 0) || !float.IsFinite(scale) || !(confidence is > 0 and < 1) || hidden is < 1 or > 65_536 || layers is < 1 or > 1000)
+            || !(scale > 0) || !float.IsFinite(scale) || !(confidence is > 0 and < 1))
             throw new InvalidDataException("The saved forecaster's settings are invalid.");
-        var network = new LstmNetwork(new LstmArchitecture(window, 1, 0, hidden, layers, false, 0f, 0, horizon, everyStep));
         var residuals = new float[horizon];
-        FloatBlock.ReadInto(reader, residuals, "forecaster residual spreads");
-        FloatBlock.ReadInto(reader, network.Buffer.Values, "forecaster LSTM parameters");
+        NeuralNetwork network;
+        if (version == 1)
+        {
+            int hidden = reader.ReadInt32(), layers = reader.ReadInt32();
+            bool everyStep = NetworkFormat.ReadFlag(reader);
+            if (hidden is < 1 or > 16_384 || layers is < 1 or > 1000)
+                throw new InvalidDataException("The saved forecaster's network settings are invalid.");
+            FloatBlock.ReadInto(reader, residuals, "forecaster residual spreads");
+            network = NetworkFormat.Rebuild(reader, new InputLayout(TensorShape.Sequence(window, 1)),
+                Stack(horizon, hidden, layers, everyStep), "forecaster LSTM", readState: false);
+        }
+        else
+        {
+            FloatBlock.ReadInto(reader, residuals, "forecaster residual spreads");
+            network = NetworkFormat.Read(reader);
+            if (network.Layout.Shape != TensorShape.Sequence(window, 1) || network.Layout.TrailingFeatures != 0
+                || (network.OutputSize != horizon && network.OutputSize != window * horizon))
+                throw new InvalidDataException(
+                    $"The saved forecaster's network reads {network.Layout.Shape} and writes {network.OutputSize} values; window {window} and horizon {horizon} need ({window} steps x 1) and {horizon} or {window * horizon}.");
+        }
         return new LstmForecastModel(window, horizon, order, mean, scale, network, residuals, confidence);
     }
+
+    /// <summary>The forecaster's network: stacked LSTM layers over the window and a dense layer of Horizon outputs.</summary>
+    private static NeuralNetwork CreateNetwork(int window, int horizon, int hidden, int layers, bool everyStep) =>
+        new(new InputLayout(TensorShape.Sequence(window, 1)), Stack(horizon, hidden, layers, everyStep));
+
+    private static LayerStack Stack(int horizon, int hidden, int layers, bool everyStep) =>
+        RecurrentStack.Build(RecurrentStack.Lstm, layers, hidden, bidirectional: false, dropout: 0, trailing: 0, dense: 0, horizon, everyStep);
 
     private void MeasureResiduals(ReadOnlySpan<float> series, int trainingWindows)
     {
@@ -272,20 +292,5 @@ internal sealed class LstmForecastModel
         q = p - 0.5;
         r = q * q;
         return (float)((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1));
-    }
-
-    /// <summary>Adapts the forecaster's network to the shared training loop over in-memory windows.</summary>
-    private sealed class WindowNetwork(LstmNetwork network, LstmWorkspace workspace) : ITrainableNetwork
-    {
-        public ParameterBuffer Buffer => network.Buffer;
-
-        public IEnumerable<ParameterBlock> ParameterBlocks => network.ParameterBlocks();
-
-        public int OutputSize => network.Architecture.SampleOutputs;
-
-        public ReadOnlySpan<float> Forward(TrainingBatch batch, bool training) =>
-            network.Forward(workspace, batch.Features, batch.Lengths, batch.Count, training);
-
-        public void Backward(TrainingBatch batch, ReadOnlySpan<float> dOutputs) => network.Backward(workspace, batch.Count, dOutputs);
     }
 }

@@ -20,8 +20,8 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
 {
     internal const string LoaderSignature = "MLNetExtLstmForecast";
 
-    // Version history: 0x00010001 initial.
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXLFCT", 0x00010001, 0x00010001, LoaderSignature, typeof(LstmForecastingTransformer));
+    // Version history: 0x00010001 initial; 0x00010002 the network in the one network format (NetworkFormat).
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXLFCT", 0x00010002, 0x00010001, LoaderSignature, typeof(LstmForecastingTransformer));
 
     private readonly IHost _host;
 
@@ -116,7 +116,7 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
         {
             string input = ctx.Reader.ReadString(), output = ctx.Reader.ReadString();
             string? lower = ReadOptional(ctx.Reader), upper = ReadOptional(ctx.Reader);
-            LstmForecastModel model = LstmForecastModel.Load(ctx.Reader);
+            LstmForecastModel model = LstmForecastModel.Load(ctx.Reader, ctx.Header.ModelVerWritten == 0x00010001 ? 1 : 2);
             model.History = TrainingHistoryFormat.Read(ctx.Reader);
             return new LstmForecastingTransformer(env, input, output, lower, upper, model);
         }

@@ -1,3 +1,4 @@
+using MLNet.Extensions.Trainers.Network.Specs;
 using MLNet.Extensions.Trainers.Training;
 
 namespace MLNet.Extensions.Trainers.Lstm;
@@ -44,6 +45,16 @@ public sealed record LstmOptions : NetworkTrainingOptions
     /// <summary>Units of a ReLU dense layer between the last hidden state and the output; 0 for none.</summary>
     public int DenseUnits { get; init; }
 
+    /// <summary>The recurrent cell of the layers the simple knobs build.</summary>
+    public RecurrentKind Cell { get; init; } = RecurrentKind.Lstm;
+
+    /// <summary>
+    /// Any layer stack on the sequence input (recurrent, 1-D convolution, pooling, dense…); the trainer adds the output layer.
+    /// When set, it replaces the stack built from <see cref="Cell"/>, <see cref="HiddenSize"/>, <see cref="LayerCount"/>,
+    /// <see cref="Bidirectional"/>, <see cref="Dropout"/> and <see cref="DenseUnits"/>.
+    /// </summary>
+    public LayerStack? Layers { get; init; }
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -54,5 +65,8 @@ public sealed record LstmOptions : NetworkTrainingOptions
         Require(LayerCount >= 1, nameof(LayerCount), LayerCount, "at least 1");
         Require(float.IsFinite(Dropout) && Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "in [0, 1)");
         Require(DenseUnits >= 0, nameof(DenseUnits), DenseUnits, "zero (none) or positive");
+        Require(Enum.IsDefined(Cell), nameof(Cell), Cell, "a RecurrentKind");
+        Require(Layers is null || Layers.Count > 0, nameof(Layers), "an empty stack", "null or at least one layer");
+        Layers?.Validate();
     }
 }

@@ -1,40 +1,75 @@
+using MLNet.Extensions.Trainers.Network;
 using MLNet.Extensions.Trainers.Training;
 
 namespace MLNet.Extensions.Trainers.Models;
 
 /// <summary>
-/// The inference side of a trained network (CNN or LSTM), independent of the ML.NET task it serves: it maps one feature
-/// vector to raw outputs (logits or values). Immutable; scoring state lives in sessions, one per thread or cursor.
+/// The inference side of a trained <see cref="NeuralNetwork"/>, independent of the ML.NET task it serves: it maps one
+/// feature vector to raw outputs (logits or values). Immutable; scoring state lives in sessions, one per thread or cursor.
 /// </summary>
-internal abstract class NetworkPredictor
+internal sealed class NetworkPredictor
 {
+    public NetworkPredictor(NeuralNetwork network)
+    {
+        Network = network;
+    }
+
+    /// <summary>The network with its trained buffer.</summary>
+    public NeuralNetwork Network { get; }
+
     /// <summary>Floats a feature vector must have (the maximum when <see cref="VariableLength"/>).</summary>
-    public abstract int InputSize { get; }
+    public int InputSize => Network.Layout.Size;
 
     /// <summary>Whether shorter feature vectors (whole steps) are accepted.</summary>
-    public virtual bool VariableLength => false;
+    public bool VariableLength => Network.Layout.VariableLength;
 
     /// <summary>Raw outputs per sample.</summary>
-    public abstract int OutputSize { get; }
+    public int OutputSize => Network.OutputSize;
 
     /// <summary>Width of the representation before the output layer.</summary>
-    public abstract int FeatureSize { get; }
+    public int FeatureSize => Network.PenultimateSize;
 
     /// <summary>Trained parameter count.</summary>
-    public abstract int ParameterCount { get; }
+    public int ParameterCount => Network.Sequential.ParameterCount;
 
     /// <summary>One line per layer with its output shape, for people and logs.</summary>
-    public abstract IReadOnlyList<string> LayerSummary { get; }
-
-    /// <summary>A scorer with its own buffers; not thread-safe, cheap enough to make per cursor.</summary>
-    public abstract IPredictorSession CreateSession();
-
-    /// <summary>Kind tag written before <see cref="Save"/>'s payload.</summary>
-    public abstract string Kind { get; }
-
-    /// <summary>Writes the network (architecture and weights).</summary>
-    public abstract void Save(BinaryWriter writer);
+    public IReadOnlyList<string> LayerSummary => Network.Summary();
 
     /// <summary>Per-epoch history of the training run that produced this network.</summary>
     public IReadOnlyList<TrainingProgress> History { get; set; } = [];
+
+    /// <summary>A scorer with its own buffers; not thread-safe, cheap enough to make per cursor.</summary>
+    public IPredictorSession CreateSession() => new Session(Network);
+
+    private sealed class Session : IPredictorSession
+    {
+        private readonly NeuralNetwork _network;
+        private readonly SequentialWorkspace _workspace;
+        private readonly int[] _length = new int[1];
+
+        public Session(NeuralNetwork network)
+        {
+            _network = network;
+            _workspace = network.CreateWorkspace(1);
+        }
+
+        public void Predict(ReadOnlySpan<float> features, Span<float> outputs) => Run(features).CopyTo(outputs);
+
+        public void Featurize(ReadOnlySpan<float> input, Span<float> features)
+        {
+            Run(input);
+            _network.Penultimate(_workspace, 1)[..features.Length].CopyTo(features);
+        }
+
+        private ReadOnlySpan<float> Run(ReadOnlySpan<float> features)
+        {
+            if (!_network.Layout.Accepts(features.Length))
+                throw new ArgumentException(
+                    $"The feature vector has {features.Length} values; the network expects {_network.Layout.Describe()}.", nameof(features));
+            // Load reads only the used floats, so a shorter sequence needs no padded copy.
+            _length[0] = features.Length;
+            _network.Load(_workspace, features, _length, 1);
+            return _network.Forward(_workspace, 1, training: false);
+        }
+    }
 }

@@ -1,36 +1,35 @@
-using MLNet.Extensions.Trainers.Cnn;
-using MLNet.Extensions.Trainers.Training;
+using MLNet.Extensions.Trainers.Models.Legacy;
+using MLNet.Extensions.Trainers.Network;
 
 namespace MLNet.Extensions.Trainers.Models;
 
 /// <summary>
-/// Saved form of any <see cref="NetworkPredictor"/>: string kind tag ("cnn", "lstm"), the predictor's payload, then the
-/// training history in <see cref="TrainingHistoryFormat"/>.
+/// Saved form of a <see cref="NetworkPredictor"/>: string kind tag ("network"; the older "cnn" and "lstm" are still read),
+/// the network in that kind's format, then the training history in <see cref="TrainingHistoryFormat"/>.
 /// </summary>
 internal static class NetworkPredictorFormat
 {
-    private static readonly Dictionary<string, Func<BinaryReader, NetworkPredictor>> s_loaders = new()
+    private static readonly Dictionary<string, Func<BinaryReader, NeuralNetwork>> s_readers = new()
     {
-        [CnnPredictor.KindTag] = CnnPredictor.Load,
-        [Lstm.LstmPredictor.KindTag] = Lstm.LstmPredictor.Load,
+        [NetworkFormat.KindTag] = NetworkFormat.Read,
+        [LegacyNetworkFormats.CnnKind] = LegacyNetworkFormats.ReadCnn,
+        [LegacyNetworkFormats.LstmKind] = LegacyNetworkFormats.ReadLstm,
     };
 
-    /// <summary>Writes kind, payload and history.</summary>
+    /// <summary>Writes kind, network and history.</summary>
     public static void Write(BinaryWriter writer, NetworkPredictor predictor)
     {
-        writer.Write(predictor.Kind);
-        predictor.Save(writer);
+        writer.Write(NetworkFormat.KindTag);
+        NetworkFormat.Write(writer, predictor.Network);
         TrainingHistoryFormat.Write(writer, predictor.History);
     }
 
-    /// <summary>Reads what <see cref="Write"/> wrote; <see cref="InvalidDataException"/> says which part is wrong.</summary>
+    /// <summary>Reads what <see cref="Write"/> wrote, or an older kind; <see cref="InvalidDataException"/> says which part is wrong.</summary>
     public static NetworkPredictor Read(BinaryReader reader)
     {
         string kind = reader.ReadString();
-        if (!s_loaders.TryGetValue(kind, out var load))
-            throw new InvalidDataException($"Unknown network kind '{kind}'; this library reads {string.Join(", ", s_loaders.Keys)}.");
-        NetworkPredictor predictor = load(reader);
-        predictor.History = TrainingHistoryFormat.Read(reader);
-        return predictor;
+        if (!s_readers.TryGetValue(kind, out var read))
+            throw new InvalidDataException($"Unknown network kind '{kind}'; this library reads {string.Join(", ", s_readers.Keys)}.");
+        return new NetworkPredictor(read(reader)) { History = TrainingHistoryFormat.Read(reader) };
     }
 }

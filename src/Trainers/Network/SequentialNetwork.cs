@@ -14,26 +14,34 @@ internal sealed class SequentialNetwork
     private readonly int[] _parameterOffsets;
     private readonly int[] _stateOffsets;
 
-    public SequentialNetwork(TensorShape inputShape, IEnumerable<LayerSpec> specs)
+    public SequentialNetwork(TensorShape inputShape, IEnumerable<LayerSpec> specs, int trailingFeatures = 0)
     {
         InputShape = inputShape;
+        TrailingFeatures = trailingFeatures;
         var layers = new List<Layer>();
         TensorShape shape = inputShape;
         int position = 0;
+        long parameters = 0, state = 0;
         foreach (LayerSpec spec in specs)
         {
             Layer layer;
             try
             {
                 spec.Validate();
-                layer = spec.Build(shape);
+                layer = spec.Build(shape, trailingFeatures);
             }
             catch (ArgumentException e)
             {
                 throw new ArgumentException($"Layer {position} ({spec}) on input {shape}: {e.Message}", e.ParamName, e);
             }
-            if (layer.OutputShape.Size <= 0 || layer.OutputShape.Height <= 0 || layer.OutputShape.Width <= 0)
+            if (layer.OutputShape.Channels <= 0 || layer.OutputShape.Height <= 0 || layer.OutputShape.Width <= 0)
                 throw new ArgumentException($"Layer {position} ({spec}) turns input {shape} into an empty output {layer.OutputShape}.");
+            if (layer.OutputShape.LongSize > int.MaxValue)
+                throw new ArgumentException($"Layer {position} ({spec}) turns input {shape} into {layer.OutputShape.LongSize:N0} floats per sample, more than a network can hold.");
+            parameters += layer.ParameterCount;
+            state += layer.StateCount;
+            if (parameters > int.MaxValue || state > int.MaxValue)
+                throw new ArgumentException($"Layer {position} ({spec}) brings the network to more than {int.MaxValue:N0} parameters.");
             layers.Add(layer);
             shape = layer.OutputShape;
             position++;
@@ -51,6 +59,9 @@ internal sealed class SequentialNetwork
 
     /// <summary>Shape of one input sample.</summary>
     public TensorShape InputShape { get; }
+
+    /// <summary>Per-sample values that travel beside the input to the layer that appends them.</summary>
+    public int TrailingFeatures { get; }
 
     /// <summary>Shape of one output sample.</summary>
     public TensorShape OutputShape { get; }
@@ -77,7 +88,7 @@ internal sealed class SequentialNetwork
         }
     }
 
-    /// <summary>Draws initial parameters for every layer from <paramref name="random"/>.</summary>
+    /// <summary>Draws initial parameters for every layer from <paramref name="random"/>, first layer first.</summary>
     public void Initialize(ParameterBuffer buffer, ref KernelRandom random)
     {
         for (int i = 0; i < _layers.Length; i++)
@@ -89,8 +100,9 @@ internal sealed class SequentialNetwork
     }
 
     /// <summary>
-    /// Runs every layer on the first <paramref name="batch"/> samples of <see cref="SequentialWorkspace.Input"/>;
-    /// returns the output (N, OutputShape.Size). Training mode updates running statistics in <paramref name="state"/>.
+    /// Runs every layer on the first <paramref name="batch"/> samples of <see cref="SequentialWorkspace.Input"/> (with their
+    /// <see cref="SequentialWorkspace.Steps"/> and trailing features); returns the output (N, OutputShape.Size).
+    /// Training mode updates running statistics in <paramref name="state"/>.
     /// </summary>
     public ReadOnlySpan<float> Forward(SequentialWorkspace workspace, int batch, ReadOnlySpan<float> parameters,
         Span<float> state, bool training)
@@ -99,6 +111,7 @@ internal sealed class SequentialNetwork
         for (int i = 0; i < _layers.Length; i++)
         {
             Layer layer = _layers[i];
+            _layers[i].MapSteps(workspace.StepsAt(i)[..batch], workspace.StepsAt(i + 1)[..batch]);
             LayerContext context = Context(workspace, i, batch, training, parameters, Span<float>.Empty, state);
             layer.Forward(ref context,
                 workspace.Activation(i)[..(batch * layer.InputShape.Size)],
@@ -117,15 +130,7 @@ internal sealed class SequentialNetwork
         Span<float> upstream = workspace.Gradient(_layers.Length % 2)[..dOutput.Length];
         dOutput.CopyTo(upstream);
         for (int i = _layers.Length - 1; i >= 0; i--)
-        {
-            Layer layer = _layers[i];
-            Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(i % 2)[..(batch * layer.InputShape.Size)];
-            LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
-            layer.Backward(ref context,
-                workspace.Activation(i)[..(batch * layer.InputShape.Size)],
-                workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)],
-                workspace.Gradient((i + 1) % 2)[..(batch * layer.OutputShape.Size)], dInput);
-        }
+            BackwardLayer(workspace, i, batch, parameters, gradients, state);
     }
 
     /// <summary>One training forward and backward with each layer timed, in milliseconds (for profiling, not training).</summary>
@@ -133,9 +138,11 @@ internal sealed class SequentialNetwork
         ReadOnlySpan<float> dOutput)
     {
         var timing = new (double Forward, double Backward)[_layers.Length];
+        workspace.EnsureCapacity(batch);
         for (int i = 0; i < _layers.Length; i++)
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            _layers[i].MapSteps(workspace.StepsAt(i)[..batch], workspace.StepsAt(i + 1)[..batch]);
             LayerContext context = Context(workspace, i, batch, true, buffer.Values, Span<float>.Empty, buffer.State);
             _layers[i].Forward(ref context, workspace.Activation(i)[..(batch * _layers[i].InputShape.Size)],
                 workspace.Activation(i + 1)[..(batch * _layers[i].OutputShape.Size)]);
@@ -145,15 +152,22 @@ internal sealed class SequentialNetwork
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            Layer layer = _layers[i];
-            Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(i % 2)[..(batch * layer.InputShape.Size)];
-            LayerContext context = Context(workspace, i, batch, true, buffer.Values, buffer.Gradients, buffer.State);
-            layer.Backward(ref context, workspace.Activation(i)[..(batch * layer.InputShape.Size)],
-                workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)],
-                workspace.Gradient((i + 1) % 2)[..(batch * layer.OutputShape.Size)], dInput);
+            BackwardLayer(workspace, i, batch, buffer.Values, buffer.Gradients, buffer.State);
             timing[i].Backward = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
         return timing;
+    }
+
+    private void BackwardLayer(SequentialWorkspace workspace, int i, int batch, ReadOnlySpan<float> parameters,
+        Span<float> gradients, Span<float> state)
+    {
+        Layer layer = _layers[i];
+        Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(i % 2)[..(batch * layer.InputShape.Size)];
+        LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
+        layer.Backward(ref context,
+            workspace.Activation(i)[..(batch * layer.InputShape.Size)],
+            workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)],
+            workspace.Gradient((i + 1) % 2)[..(batch * layer.OutputShape.Size)], dInput);
     }
 
     private LayerContext Context(SequentialWorkspace workspace, int index, int batch, bool training,
@@ -170,6 +184,8 @@ internal sealed class SequentialNetwork
             Cache = workspace.Cache(index),
             IndexCache = workspace.IndexCache(index),
             Workspace = workspace.Scratch,
+            Steps = workspace.StepsAt(index)[..batch],
+            TrailingFeatures = workspace.Trailing[..(batch * TrailingFeatures)],
             Random = ref workspace.Random,
         };
     }

@@ -4,6 +4,7 @@ using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 using MLNet.Extensions.Trainers.Data;
 using MLNet.Extensions.Trainers.Models;
+using MLNet.Extensions.Trainers.Network;
 
 namespace MLNet.Extensions.Trainers.Training;
 
@@ -54,7 +55,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         NetworkTrainingOptions options = _factory.Options;
         DataViewSchema.Column featureColumn = ColumnChecks.Find(train.Schema, options.FeatureColumnName, "feature");
         DataViewSchema.Column labelColumn = ColumnChecks.Find(train.Schema, options.LabelColumnName, "label");
-        FeatureLayout layout = _factory.ResolveLayout(featureColumn, train);
+        InputLayout layout = _factory.ResolveLayout(featureColumn, train);
         int outputs = OutputCount(labelColumn);
         // One unshuffled pass first, so a bad row is reported by its real position and an empty view fails before any work.
         long rows = Validate(train, options, layout, outputs, "training");
@@ -69,7 +70,9 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             validation = split.TestSet;
         }
 
-        (ITrainableNetwork trainable, NetworkPredictor predictor) = _factory.Create(layout, outputs, _task);
+        NeuralNetwork network = _factory.Create(layout, outputs, _task);
+        var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)options.Seed + 1);
+        var predictor = new NetworkPredictor(network);
         var batch = new TrainingBatch(options.BatchSize, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
 
         IEnumerable<TrainingBatch> Read(IDataView view)
@@ -92,7 +95,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         return CreateModel(predictor);
     }
 
-    private long Validate(IDataView data, NetworkTrainingOptions options, FeatureLayout layout, int outputs, string role)
+    private long Validate(IDataView data, NetworkTrainingOptions options, InputLayout layout, int outputs, string role)
     {
         var batch = new TrainingBatch(256, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
         using var reader = new DataViewBatchReader(data, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs);

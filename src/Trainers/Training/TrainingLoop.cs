@@ -30,7 +30,7 @@ internal sealed class TrainingLoop
     /// Trains <paramref name="network"/>. <paramref name="trainBatches"/> yields the shuffled batches of one epoch (0-based);
     /// <paramref name="validationBatches"/>, when given, yields the validation batches. Returns the per-epoch history.
     /// </summary>
-    public IReadOnlyList<TrainingProgress> Run(ITrainableNetwork network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
+    public IReadOnlyList<TrainingProgress> Run(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
         Func<IEnumerable<TrainingBatch>>? validationBatches)
     {
         int previousThreads = KernelSettings.ThreadCount;
@@ -45,7 +45,7 @@ internal sealed class TrainingLoop
         }
     }
 
-    private List<TrainingProgress> RunCore(ITrainableNetwork network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
+    private List<TrainingProgress> RunCore(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
         Func<IEnumerable<TrainingBatch>>? validationBatches)
     {
         var buffer = network.Buffer;
@@ -129,7 +129,7 @@ internal sealed class TrainingLoop
     }
 
     /// <summary>Mean loss and the task's metric over <paramref name="batches"/>, in inference mode.</summary>
-    public (double Loss, double Metric) Evaluate(ITrainableNetwork network, IEnumerable<TrainingBatch> batches)
+    public (double Loss, double Metric) Evaluate(NetworkTrainable network, IEnumerable<TrainingBatch> batches)
     {
         double lossSum = 0, metricSum = 0;
         long samples = 0;

@@ -33,27 +33,30 @@ public static class Throughput
         var labels = Enumerable.Range(0, 256).Select(i => i % 10).ToArray();
 
         // CNN training steps on the in-memory batch path the trainer uses.
-        var cnn = new CnnNetwork(new TensorShape(1, 28, 28), LeNet, 10);
+        var cnn = new NeuralNetwork(new InputLayout(new TensorShape(1, 28, 28)), new LayerStack([.. LeNet, new DenseSpec(10)]));
         cnn.Initialize(1);
-        double cnnTrain = TrainingSamplesPerSecond(cnn.ForTraining(64, 1), images, labels, 784);
+        double cnnTrain = TrainingSamplesPerSecond(new NetworkTrainable(cnn, 64, 1), images, labels, 784);
         Console.WriteLine($"LeNet training (batch 64, Adam): {cnnTrain:F0} samples/s");
 
         var scoring = cnn.CreateWorkspace(256);
+        int[] lengths = Enumerable.Repeat(784, 256).ToArray();
         double cnnScore = Median(20, () =>
         {
-            images.CopyTo(scoring.Input);
-            cnn.Infer(scoring, 256);
+            cnn.Load(scoring, images, lengths, 256);
+            cnn.Forward(scoring, 256, training: false);
         }, 256);
         Console.WriteLine($"LeNet batch scoring (batch 256): {cnnScore:F0} samples/s");
 
-        var lstm = new LstmNetwork(new LstmArchitecture(28, 28, 0, 128, 1, false, 0f, 0, 10));
+        var lstm = new NeuralNetwork(new InputLayout(TensorShape.Sequence(28, 28)), new LayerStack(new LstmSpec(128), new DenseSpec(10)));
         lstm.Initialize(1);
-        var lstmTrain = new LstmAdapter(lstm, 64);
-        double lstmRate = TrainingSamplesPerSecond(lstmTrain, images, labels, 784);
+        double lstmRate = TrainingSamplesPerSecond(new NetworkTrainable(lstm, 64, 1), images, labels, 784);
         Console.WriteLine($"Row-MNIST LSTM training (batch 64, T=28, F=28, H=128, Adam): {lstmRate:F0} samples/s");
-        var lstmWorkspace = new LstmWorkspace(lstm.Architecture, 256, 1);
-        int[] lengths = Enumerable.Repeat(784, 256).ToArray();
-        double lstmScore = Median(20, () => lstm.Forward(lstmWorkspace, images, lengths, 256, training: false), 256);
+        var lstmWorkspace = lstm.CreateWorkspace(256, 1);
+        double lstmScore = Median(20, () =>
+        {
+            lstm.Load(lstmWorkspace, images, lengths, 256);
+            lstm.Forward(lstmWorkspace, 256, training: false);
+        }, 256);
         Console.WriteLine($"Row-MNIST LSTM batch scoring (batch 256): {lstmScore:F0} sequences/s");
 
         PredictionEngineLatency(images);
@@ -88,7 +91,7 @@ public static class Throughput
         return timings[timings.Count / 2];
     }
 
-    private static double TrainingSamplesPerSecond(ITrainableNetwork network, float[] images, int[] labels, int size)
+    private static double TrainingSamplesPerSecond(NetworkTrainable network, float[] images, int[] labels, int size)
     {
         var options = new CnnOptions();
         var batch = new TrainingBatch(64, size, 1) { Count = 64 };
@@ -136,21 +139,6 @@ public static class Throughput
         }
         rates.Sort();
         return rates[rates.Count / 2];
-    }
-
-    private sealed class LstmAdapter(LstmNetwork network, int batch) : ITrainableNetwork
-    {
-        private readonly LstmWorkspace _workspace = new(network.Architecture, batch, 1);
-
-        public Trainers.Network.ParameterBuffer Buffer => network.Buffer;
-
-        public IEnumerable<Trainers.Network.Layers.ParameterBlock> ParameterBlocks => network.ParameterBlocks();
-
-        public int OutputSize => network.Architecture.Outputs;
-
-        public ReadOnlySpan<float> Forward(TrainingBatch b, bool training) => network.Forward(_workspace, b.Features, b.Lengths, b.Count, training);
-
-        public void Backward(TrainingBatch b, ReadOnlySpan<float> dOutputs) => network.Backward(_workspace, b.Count, dOutputs);
     }
 
     /// <summary>Input row.</summary>

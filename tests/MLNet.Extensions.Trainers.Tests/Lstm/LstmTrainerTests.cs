@@ -99,7 +99,7 @@ public class LstmTrainerTests
         var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(DigitRow.Digit))
             .Append(mlContext.MulticlassClassification.Trainers.Lstm(options));
         var model = pipeline.Fit(train);
-        Assert.Equal("input up to 28 steps x 28", model.LastTransformer.Model.Layers[0]);
+        Assert.Equal("input (28 steps x 28)", model.LastTransformer.Model.Layers[0]);
         var metrics = mlContext.MulticlassClassification.Evaluate(model.Transform(test));
         Assert.True(metrics.MicroAccuracy > 0.6, $"accuracy {metrics.MicroAccuracy:F3}");
     }

@@ -42,6 +42,12 @@ internal abstract class Layer
     /// <summary>A short human description, e.g. "conv 16@5x5 stride 1 pad 2".</summary>
     public abstract string Description { get; }
 
+    /// <summary>
+    /// Used output steps per sample from used input steps, for layers that change a sequence's length (strided
+    /// convolution, pooling); the default keeps them.
+    /// </summary>
+    public virtual void MapSteps(ReadOnlySpan<int> inputSteps, Span<int> outputSteps) => inputSteps.CopyTo(outputSteps);
+
     /// <summary>Draws initial parameters and resets state.</summary>
     public virtual void Initialize(Span<float> parameters, Span<float> state, ref KernelRandom random)
     {

@@ -21,6 +21,10 @@ internal ref struct LayerContext
     public Span<int> IndexCache;
     /// <summary>Scratch space valid only during one call.</summary>
     public Span<float> Workspace;
+    /// <summary>Used steps of each sample's sequence input (right-padded beyond); full length for fixed-length input.</summary>
+    public ReadOnlySpan<int> Steps;
+    /// <summary>Each sample's trailing features (N, E), read by the layer that appends them.</summary>
+    public ReadOnlySpan<float> TrailingFeatures;
     /// <summary>The network's generator, for dropout.</summary>
     public ref KernelRandom Random;
 }

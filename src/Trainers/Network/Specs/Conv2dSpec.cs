@@ -20,6 +20,7 @@ public sealed record Conv2dSpec(int Filters, int KernelSize, int Stride = 1, int
 
     internal override Layer Build(TensorShape input)
     {
+        RequireImage(input, "Conv2d");
         Require(input.Height + 2 * Padding >= KernelSize && input.Width + 2 * Padding >= KernelSize,
             "Conv2d.KernelSize", KernelSize, $"no larger than the padded input {input}");
         return new Conv2dLayer(input, Filters, KernelSize, Stride, Padding);

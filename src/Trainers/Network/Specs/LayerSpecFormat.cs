@@ -5,12 +5,13 @@ namespace MLNet.Extensions.Trainers.Network.Specs;
 /// <summary>
 /// Binary form of layer specs inside a model file.
 /// Per spec: byte kind, then the kind's fields as int32/float32 (conv: filters, kernel, stride, padding;
-/// activation: kind, slope; pooling: kind, size, stride, padding; dense: units; dropout: rate; flatten, batchnorm: none).
+/// activation: kind, slope; pooling: kind, size, stride, padding; dense: units; dropout: rate; lstm: units, bool bidirectional,
+/// bool every step; flatten, batchnorm, append-trailing, to-sequence: none).
 /// Every value read is checked by the spec's own <see cref="LayerSpec.Validate"/>.
 /// </summary>
 internal static class LayerSpecFormat
 {
-    private const byte Conv = 1, Act = 2, Pool = 3, Flat = 4, DenseKind = 5, Drop = 6, Norm = 7;
+    private const byte Conv = 1, Act = 2, Pool = 3, Flat = 4, DenseKind = 5, Drop = 6, Norm = 7, LstmKind = 8, Trailing = 9, ToSeq = 10;
 
     /// <summary>Writes <paramref name="spec"/>.</summary>
     public static void Write(BinaryWriter writer, LayerSpec spec)
@@ -38,6 +39,15 @@ internal static class LayerSpecFormat
             case BatchNormSpec:
                 writer.Write(Norm);
                 break;
+            case LstmSpec l:
+                writer.Write(LstmKind); writer.Write(l.Units); writer.Write(l.Bidirectional); writer.Write(l.ReturnSequences);
+                break;
+            case AppendTrailingFeaturesSpec:
+                writer.Write(Trailing);
+                break;
+            case ToSequenceSpec:
+                writer.Write(ToSeq);
+                break;
             default:
                 throw new NotSupportedException($"Layer spec {spec.GetType().Name} has no saved form.");
         }
@@ -56,6 +66,9 @@ internal static class LayerSpecFormat
             DenseKind => new DenseSpec(reader.ReadInt32()),
             Drop => new DropoutSpec(reader.ReadSingle()),
             Norm => new BatchNormSpec(),
+            LstmKind => new LstmSpec(reader.ReadInt32(), ReadFlag(reader), ReadFlag(reader)),
+            Trailing => new AppendTrailingFeaturesSpec(),
+            ToSeq => new ToSequenceSpec(),
             _ => throw new InvalidDataException($"Unknown layer kind {kind} in the model's layer list."),
         };
         try
@@ -68,4 +81,12 @@ internal static class LayerSpecFormat
         }
         return spec;
     }
+
+    /// <summary>A bool stored as one byte that must be 0 or 1, so a damaged byte is not read as true.</summary>
+    private static bool ReadFlag(BinaryReader reader) => reader.ReadByte() switch
+    {
+        0 => false,
+        1 => true,
+        byte b => throw new InvalidDataException($"A saved layer flag is {b}; expected 0 or 1."),
+    };
 }

@@ -20,6 +20,7 @@ public sealed record PoolingSpec(PoolingKind Kind, int Size = 2, int Stride = 2,
 
     internal override Layer Build(TensorShape input)
     {
+        RequireImage(input, "Pooling");
         Require(input.Height + 2 * Padding >= Size && input.Width + 2 * Padding >= Size,
             "Pooling.Size", Size, $"no larger than the padded input {input}");
         return new PoolingLayer(input, Kind == PoolingKind.Max, Size, Stride, Padding);

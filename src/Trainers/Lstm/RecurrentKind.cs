@@ -1,0 +1,21 @@
+using MLNet.Extensions.Trainers.Network.Specs;
+
+namespace MLNet.Extensions.Trainers.Lstm;
+
+/// <summary>The recurrent cell the sequence trainers stack.</summary>
+public enum RecurrentKind
+{
+    /// <summary>Long short-term memory (gates i, f, g, o and a cell state).</summary>
+    Lstm,
+}
+
+/// <summary>Specs for each <see cref="RecurrentKind"/>.</summary>
+internal static class RecurrentKindSpecs
+{
+    /// <summary>A layer spec of this kind.</summary>
+    public static RecurrentSpec Spec(this RecurrentKind kind, int hidden, bool bidirectional, bool returnSequences) => kind switch
+    {
+        RecurrentKind.Lstm => new LstmSpec(hidden, bidirectional, returnSequences),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Expected Lstm."),
+    };
+}
