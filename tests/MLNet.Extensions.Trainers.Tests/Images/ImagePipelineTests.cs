@@ -48,7 +48,8 @@ public sealed class ImagePipelineTests : IDisposable
 
         Assert.Equal("input (1, 28, 28)", model.GetModelParameters().Layers[0]);
         var metrics = mlContext.MulticlassClassification.Evaluate(model.Transform(test));
-        Assert.True(metrics.MicroAccuracy > 0.6, $"accuracy {metrics.MicroAccuracy:F3}");
+        // Accuracy measured 0.84..0.92 over option seeds 1..8 (100 test images); margin 0.06.
+        Assert.True(metrics.MicroAccuracy > 0.78, $"accuracy {metrics.MicroAccuracy:F3}");
 
         var engine = mlContext.Model.CreatePredictionEngine<ImageFile, Prediction>(model);
         int correct = testFiles.Count(f => engine.Predict(f).PredictedDigit == f.Digit);

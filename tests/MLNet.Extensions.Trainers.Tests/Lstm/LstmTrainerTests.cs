@@ -51,19 +51,27 @@ public class LstmTrainerTests
         Assert.Equal(model.Transform(test).GetColumn<float[]>("Score").ToArray(), loaded.Transform(test).GetColumn<float[]>("Score").ToArray());
     }
 
-    [Fact]
-    public void PaddingDoesNotChangePredictions()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PaddedStepsInABatchChangeNothing(bool bidirectional)
     {
+        // Validation runs whole batches of right-padded sequences through the network; scoring runs one sequence at a time
+        // with no padding. So the validation loss the trainer reports for the final weights must equal the mean squared
+        // error of the rows scored alone; padded steps that leaked into a state would break the equality.
         var mlContext = new MLContext(seed: 1);
-        SequenceRow[] rows = Sequences.Make(200, 3, 8, 5);
-        var model = mlContext.Regression.Trainers.Lstm(Options(2) with { LabelColumnName = nameof(SequenceRow.Target) }).Fit(View(mlContext, rows));
-        var engine = mlContext.Model.CreatePredictionEngine<SequenceRow, RegressionScore>(model);
-        // A short sequence scored alone (no padding) must score the same when it sits in a batch next to a long one.
-        SequenceRow shortRow = rows.First(r => r.Values.Length == 6);
-        float alone = engine.Predict(shortRow).Score;
-        IDataView mixed = View(mlContext, [rows.First(r => r.Values.Length == 16), shortRow]);
-        float inBatch = model.Transform(mixed).GetColumn<float>("Score").ToArray()[1];
-        Assert.Equal(alone, inBatch, 5);
+        LstmOptions options = Options(2) with { LabelColumnName = nameof(SequenceRow.Target), Bidirectional = bidirectional, RestoreBestWeights = false };
+        SequenceRow[] validationRows = Sequences.Make(64, 3, 8, 6);
+        Assert.All(validationRows.Chunk(options.BatchSize), batch => Assert.True(batch.Min(r => r.Values.Length) < batch.Max(r => r.Values.Length)));
+        IDataView validation = View(mlContext, validationRows);
+        var model = mlContext.Regression.Trainers.Lstm(options).Fit(View(mlContext, Sequences.Make(200, 3, 8, 5)), validation);
+
+        float[] alone = model.Transform(validation).GetColumn<float>("Score").ToArray();
+        double squaredError = validationRows.Select((row, i) => (double)(alone[i] - row.Target) * (alone[i] - row.Target)).Average();
+        double batched = model.Model.TrainingHistory[^1].ValidationLoss!.Value;
+        Assert.True(Math.Abs(batched - squaredError) <= 1e-5 * squaredError, $"padded batches {batched:G9}, one at a time {squaredError:G9}");
+        // The network must depend on its input for the comparison to mean anything.
+        Assert.True(alone.Max() - alone.Min() > 0.1f, $"scores span {alone.Min()}..{alone.Max()}");
     }
 
     [Fact]
@@ -95,13 +103,14 @@ public class LstmTrainerTests
         var mlContext = new MLContext(seed: 1);
         IDataView train = mlContext.Data.LoadFromEnumerable(Digits.Rows(0, 1000), Digits.SequenceSchema());
         IDataView test = mlContext.Data.LoadFromEnumerable(Digits.Rows(9000, 200), Digits.SequenceSchema());
-        var options = new LstmOptions { FeatureColumnName = "Pixels", HiddenSize = 32, Epochs = 6, BatchSize = 32, LearningRate = 1e-2f, Seed = 1 };
+        var options = new LstmOptions { FeatureColumnName = "Pixels", HiddenSize = 32, Epochs = 10, BatchSize = 32, LearningRate = 1e-2f, Seed = 1 };
         var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(DigitRow.Digit))
             .Append(mlContext.MulticlassClassification.Trainers.Lstm(options));
         var model = pipeline.Fit(train);
         Assert.Equal("input (28 steps x 28)", model.LastTransformer.Model.Layers[0]);
         var metrics = mlContext.MulticlassClassification.Evaluate(model.Transform(test));
-        Assert.True(metrics.MicroAccuracy > 0.6, $"accuracy {metrics.MicroAccuracy:F3}");
+        // Accuracy measured 0.785..0.855 over option seeds 1..8; margin 0.045.
+        Assert.True(metrics.MicroAccuracy > 0.74, $"accuracy {metrics.MicroAccuracy:F3}");
     }
 
     [Fact]
@@ -129,12 +138,6 @@ public class LstmTrainerTests
         Assert.Contains("HiddenSize", e.Message);
         e = Assert.ThrowsAny<ArgumentException>(() => mlContext.Regression.Trainers.Lstm(new LstmOptions { Dropout = 1f }));
         Assert.Contains("Dropout", e.Message);
-    }
-
-    /// <summary>Regression output.</summary>
-    public sealed class RegressionScore
-    {
-        public float Score { get; set; }
     }
 
     private static Exception Innermost(Exception e)
