@@ -7,6 +7,9 @@ public enum RecurrentKind
 {
     /// <summary>Long short-term memory (gates i, f, g, o and a cell state).</summary>
     Lstm,
+
+    /// <summary>Gated recurrent unit (reset-after, gates r, z, n): fewer parameters than an LSTM of the same width.</summary>
+    Gru,
 }
 
 /// <summary>Specs for each <see cref="RecurrentKind"/>.</summary>
@@ -16,6 +19,7 @@ internal static class RecurrentKindSpecs
     public static RecurrentSpec Spec(this RecurrentKind kind, int hidden, bool bidirectional, bool returnSequences) => kind switch
     {
         RecurrentKind.Lstm => new LstmSpec(hidden, bidirectional, returnSequences),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Expected Lstm."),
+        RecurrentKind.Gru => new GruSpec(hidden, bidirectional, returnSequences),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Expected Lstm or Gru."),
     };
 }

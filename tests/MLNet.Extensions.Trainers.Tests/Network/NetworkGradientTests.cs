@@ -31,6 +31,18 @@ public class NetworkGradientTests
         AssertGradients(new NeuralNetwork(layout, stack), variableLength ? [7, 5] : [7, 7], $"bi={bidirectional} every={everyStep} layers={layers}");
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void GruStacksMatchFiniteDifferences(bool bidirectional, bool everyStep)
+    {
+        LayerStack stack = RecurrentStack.Build((u, b, r) => new GruSpec(u, b, r), layers: 2, hidden: 3, bidirectional, dropout: 0f,
+            trailing: 1, dense: 0, outputs: 2, everyStep);
+        var layout = new InputLayout(TensorShape.Sequence(3, 2), TrailingFeatures: 1, VariableLength: !everyStep);
+        AssertGradients(new NeuralNetwork(layout, stack), everyStep ? [7, 7] : [7, 3], $"gru bi={bidirectional} every={everyStep}");
+    }
+
     [Fact]
     public void ConvolutionFeedingAnLstmMatchesFiniteDifferences()
     {

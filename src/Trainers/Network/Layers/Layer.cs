@@ -43,10 +43,17 @@ internal abstract class Layer
     public abstract string Description { get; }
 
     /// <summary>
-    /// Used output steps per sample from used input steps, for layers that change a sequence's length (strided
-    /// convolution, pooling); the default keeps them.
+    /// Used output steps per sample from used input steps. The default keeps them when the layer keeps the sequence's
+    /// length, and otherwise (a layer that makes a sequence from an image) counts every output step as used; layers that
+    /// change a sequence's length (strided convolution, pooling) map each sample's own count.
     /// </summary>
-    public virtual void MapSteps(ReadOnlySpan<int> inputSteps, Span<int> outputSteps) => inputSteps.CopyTo(outputSteps);
+    public virtual void MapSteps(ReadOnlySpan<int> inputSteps, Span<int> outputSteps)
+    {
+        if (InputShape.IsSequence && OutputShape.IsSequence && InputShape.Steps == OutputShape.Steps)
+            inputSteps.CopyTo(outputSteps);
+        else
+            outputSteps.Fill(OutputShape.Steps);
+    }
 
     /// <summary>Draws initial parameters and resets state.</summary>
     public virtual void Initialize(Span<float> parameters, Span<float> state, ref KernelRandom random)

@@ -5,13 +5,13 @@ namespace MLNet.Extensions.Trainers.Network.Specs;
 /// <summary>
 /// Binary form of layer specs inside a model file.
 /// Per spec: byte kind, then the kind's fields as int32/float32 (conv: filters, kernel, stride, padding;
-/// activation: kind, slope; pooling: kind, size, stride, padding; dense: units; dropout: rate; lstm: units, bool bidirectional,
-/// bool every step; flatten, batchnorm, append-trailing, to-sequence: none).
+/// activation: kind, slope; pooling: kind, size, stride, padding; dense: units; dropout: rate; lstm and gru: units, bool
+/// bidirectional, bool every step; flatten, batchnorm, append-trailing, to-sequence: none).
 /// Every value read is checked by the spec's own <see cref="LayerSpec.Validate"/>.
 /// </summary>
 internal static class LayerSpecFormat
 {
-    private const byte Conv = 1, Act = 2, Pool = 3, Flat = 4, DenseKind = 5, Drop = 6, Norm = 7, LstmKind = 8, Trailing = 9, ToSeq = 10;
+    private const byte Conv = 1, Act = 2, Pool = 3, Flat = 4, DenseKind = 5, Drop = 6, Norm = 7, LstmKind = 8, Trailing = 9, ToSeq = 10, GruKind = 11;
 
     /// <summary>Writes <paramref name="spec"/>.</summary>
     public static void Write(BinaryWriter writer, LayerSpec spec)
@@ -42,6 +42,9 @@ internal static class LayerSpecFormat
             case LstmSpec l:
                 writer.Write(LstmKind); writer.Write(l.Units); writer.Write(l.Bidirectional); writer.Write(l.ReturnSequences);
                 break;
+            case GruSpec g:
+                writer.Write(GruKind); writer.Write(g.Units); writer.Write(g.Bidirectional); writer.Write(g.ReturnSequences);
+                break;
             case AppendTrailingFeaturesSpec:
                 writer.Write(Trailing);
                 break;
@@ -67,6 +70,7 @@ internal static class LayerSpecFormat
             Drop => new DropoutSpec(reader.ReadSingle()),
             Norm => new BatchNormSpec(),
             LstmKind => new LstmSpec(reader.ReadInt32(), ReadFlag(reader), ReadFlag(reader)),
+            GruKind => new GruSpec(reader.ReadInt32(), ReadFlag(reader), ReadFlag(reader)),
             Trailing => new AppendTrailingFeaturesSpec(),
             ToSeq => new ToSequenceSpec(),
             _ => throw new InvalidDataException($"Unknown layer kind {kind} in the model's layer list."),
