@@ -217,6 +217,20 @@ public class Conv1dTests
     }
 
     [Fact]
+    public void AnEmptyBatchLeavesTheGradientsAsTheyWere()
+    {
+        var s = new Conv1dShape(0, 5, 3, 2, 3);
+        var workspace = new float[Conv1d.WorkspaceSize(s)];
+        float[] dWeights = RandomData.Uniform(s.WeightSize, 3), dBias = RandomData.Uniform(s.OutputChannels, 4);
+        float[] weightsBefore = (float[])dWeights.Clone(), biasBefore = (float[])dBias.Clone();
+        Conv1d.Forward(s, [], RandomData.Uniform(s.WeightSize, 5), [], [], workspace);
+        Conv1d.BackwardData(s, [], RandomData.Uniform(s.WeightSize, 5), [], workspace);
+        Conv1d.BackwardWeights(s, [], [], dWeights, dBias, workspace);
+        Assert.Equal(weightsBefore, dWeights);
+        Assert.Equal(biasBefore, dBias);
+    }
+
+    [Fact]
     public void BadArgumentsNameTheProblem()
     {
         var s = new Conv1dShape(2, 6, 3, 4, 3);
