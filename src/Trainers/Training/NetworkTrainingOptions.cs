@@ -78,6 +78,9 @@ public abstract record NetworkTrainingOptions
     /// <summary>Kernel threads; null uses every core.</summary>
     public int? ThreadCount { get; init; }
 
+    /// <summary>Checked once per batch, so a cancelled training stops within one batch (OperationCanceledException).</summary>
+    public CancellationToken CancellationToken { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public virtual void Validate()
     {

@@ -65,6 +65,7 @@ internal sealed class TrainingLoop
             long epochStart = clock.ElapsedTicks;
             foreach (TrainingBatch batch in trainBatches(epoch))
             {
+                _options.CancellationToken.ThrowIfCancellationRequested();
                 Augment?.Invoke(batch);
                 ReadOnlySpan<float> outputs = network.Forward(batch, training: true);
                 if (dOutputs.Length < outputs.Length)
