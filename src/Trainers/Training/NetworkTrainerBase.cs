@@ -14,7 +14,7 @@ namespace MLNet.Extensions.Trainers.Training;
 /// </summary>
 /// <typeparam name="TTransformer">The prediction transformer of the task.</typeparam>
 /// <typeparam name="TModel">The model parameters of the task.</typeparam>
-public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimatorBase<TTransformer, TModel>
+public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimatorBase<TTransformer, TModel>, IResumableNetworkTrainer
     where TTransformer : ISingleFeaturePredictionTransformer<TModel>
     where TModel : class
 {
@@ -50,8 +50,34 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
 
     protected override TModel TrainModelCore(TrainContext context)
     {
-        IDataView train = context.TrainingSet.Data;
-        IDataView? validation = context.ValidationSet?.Data;
+        using IChannel channel = Host.Start("Training");
+        Prepared prepared = Prepare(context.TrainingSet.Data, context.ValidationSet?.Data, splitValidation: true, message => channel.Info(message));
+        prepared.Predictor.History = prepared.Loop.Run(prepared.Trainable, prepared.Epoch, prepared.Validation);
+        return CreateModel(prepared.Predictor);
+    }
+
+    /// <summary>
+    /// Starts a fit that later calls continue: each <see cref="NetworkTrainingSession{TTransformer}.Train"/> runs more epochs
+    /// from the weights and optimizer state the previous call left, exactly as one longer fit would (successive halving
+    /// builds on this). Sessions hold no validation data, so they neither stop early nor restore best weights.
+    /// </summary>
+    public NetworkTrainingSession<TTransformer> StartSession(IDataView trainData)
+    {
+        Contracts.CheckValue(trainData, nameof(trainData));
+        IHost host = Host;
+        Prepared prepared = Prepare(trainData, validation: null, splitValidation: false, message => LogInfo(host, message));
+        var optimizer = new NetworkOptimizer(Options, prepared.Trainable.Buffer.Values.Length, prepared.Trainable.ParameterBlocks);
+        return new NetworkTrainingSession<TTransformer>(prepared.Trainable, optimizer, prepared.Loop, prepared.Epoch,
+            trained => MakeTransformer(CreateModel(trained), trainData.Schema), prepared.Predictor.Network);
+    }
+
+    INetworkTrainingSession IResumableNetworkTrainer.StartSession(IDataView trainData) => StartSession(trainData);
+
+    private sealed record Prepared(NetworkPredictor Predictor, NetworkTrainable Trainable, TrainingLoop Loop,
+        Func<int, IEnumerable<TrainingBatch>> Epoch, Func<IEnumerable<TrainingBatch>>? Validation);
+
+    private Prepared Prepare(IDataView train, IDataView? validation, bool splitValidation, Action<string> log)
+    {
         NetworkTrainingOptions options = _factory.Options;
         DataViewSchema.Column featureColumn = ColumnChecks.Find(train.Schema, options.FeatureColumnName, "feature");
         DataViewSchema.Column labelColumn = ColumnChecks.Find(train.Schema, options.LabelColumnName, "label");
@@ -63,7 +89,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             Validate(validation, options, layout, outputs, "validation");
 
         var mlContext = new MLContext(options.Seed);
-        if (validation is null && options.ValidationFraction > 0)
+        if (splitValidation && validation is null && options.ValidationFraction > 0)
         {
             var split = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: options.Seed);
             train = split.TrainSet;
@@ -85,14 +111,19 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         IEnumerable<TrainingBatch> Epoch(int epoch) =>
             Read(mlContext.Data.ShuffleRows(train, seed: options.Seed + epoch, shufflePoolSize: 4096, shuffleSource: true));
 
-        using IChannel channel = Host.Start("Training");
-        channel.Info($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
-        var loop = new TrainingLoop(options, new LossFunction(_task, outputs), message => channel.Info(message), _progress)
+        log($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
+        var loop = new TrainingLoop(options, new LossFunction(_task, outputs), log, _progress)
         {
             Augment = _factory.CreateAugmentation(layout),
         };
-        predictor.History = loop.Run(trainable, Epoch, validation is null ? null : () => Read(validation));
-        return CreateModel(predictor);
+        IDataView? validationView = validation;
+        return new Prepared(predictor, trainable, loop, Epoch, validationView is null ? null : () => Read(validationView));
+    }
+
+    private static void LogInfo(IHost host, string message)
+    {
+        using IChannel channel = host.Start("Training");
+        channel.Info(message);
     }
 
     private long Validate(IDataView data, NetworkTrainingOptions options, InputLayout layout, int outputs, string role)

@@ -33,11 +33,25 @@ internal sealed class TrainingLoop
     public IReadOnlyList<TrainingProgress> Run(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
         Func<IEnumerable<TrainingBatch>>? validationBatches)
     {
+        var optimizer = new NetworkOptimizer(_options, network.Buffer.Values.Length, network.ParameterBlocks);
+        return Continue(network, optimizer, 0, _options.Epochs, trainBatches, validationBatches, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Runs epochs [<paramref name="firstEpoch"/>, <paramref name="endEpoch"/>) from the network's current weights and
+    /// <paramref name="optimizer"/>'s state, so that successive calls train exactly as one uninterrupted run would
+    /// (shuffles, schedule and optimizer steps follow the absolute epoch). <paramref name="cancellationToken"/> is checked
+    /// once per batch, like the options' own token.
+    /// </summary>
+    public List<TrainingProgress> Continue(NetworkTrainable network, NetworkOptimizer optimizer, int firstEpoch, int endEpoch,
+        Func<int, IEnumerable<TrainingBatch>> trainBatches, Func<IEnumerable<TrainingBatch>>? validationBatches,
+        CancellationToken cancellationToken)
+    {
         int previousThreads = KernelSettings.ThreadCount;
         KernelSettings.ThreadCount = _options.ThreadCount ?? Environment.ProcessorCount;
         try
         {
-            return RunCore(network, trainBatches, validationBatches);
+            return RunCore(network, optimizer, firstEpoch, endEpoch, trainBatches, validationBatches, cancellationToken);
         }
         finally
         {
@@ -45,11 +59,11 @@ internal sealed class TrainingLoop
         }
     }
 
-    private List<TrainingProgress> RunCore(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
-        Func<IEnumerable<TrainingBatch>>? validationBatches)
+    private List<TrainingProgress> RunCore(NetworkTrainable network, NetworkOptimizer optimizer, int firstEpoch, int endEpoch,
+        Func<int, IEnumerable<TrainingBatch>> trainBatches, Func<IEnumerable<TrainingBatch>>? validationBatches,
+        CancellationToken cancellationToken)
     {
         var buffer = network.Buffer;
-        var optimizer = new NetworkOptimizer(_options, buffer.Values.Length, network.ParameterBlocks);
         var history = new List<TrainingProgress>();
         var clock = Stopwatch.StartNew();
         float[] dOutputs = [];
@@ -57,7 +71,7 @@ internal sealed class TrainingLoop
         double bestLoss = double.PositiveInfinity;
         int epochsWithoutImprovement = 0;
 
-        for (int epoch = 0; epoch < _options.Epochs; epoch++)
+        for (int epoch = firstEpoch; epoch < endEpoch; epoch++)
         {
             float learningRate = NetworkOptimizer.LearningRateAt(_options, epoch);
             double lossSum = 0;
@@ -66,6 +80,7 @@ internal sealed class TrainingLoop
             foreach (TrainingBatch batch in trainBatches(epoch))
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
+                cancellationToken.ThrowIfCancellationRequested();
                 Augment?.Invoke(batch);
                 ReadOnlySpan<float> outputs = network.Forward(batch, training: true);
                 if (dOutputs.Length < outputs.Length)
@@ -107,7 +122,7 @@ internal sealed class TrainingLoop
                 }
             }
 
-            var progress = new TrainingProgress(epoch + 1, _options.Epochs, learningRate, lossSum / samples,
+            var progress = new TrainingProgress(epoch + 1, endEpoch, learningRate, lossSum / samples,
                 validationLoss, validationMetric, _loss.MetricName, samples / Math.Max(seconds, 1e-9), clock.Elapsed);
             history.Add(progress);
             _log(progress.ToString());
