@@ -1,3 +1,4 @@
+using Microsoft.ML.SearchSpace;
 using MLNet.Extensions.Kernels.Activations;
 using MLNet.Extensions.Trainers.Network.Specs;
 using MLNet.Extensions.Trainers.Training;
@@ -31,6 +32,7 @@ public sealed record CnnOptions : NetworkTrainingOptions
     public int ImageWidth { get; init; }
 
     /// <summary>Shift each training image by up to this many pixels in each direction (augmentation); 0 turns it off.</summary>
+    [Range(0, 3, 0)]
     public int RandomShiftPixels { get; init; }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using Microsoft.ML.SearchSpace;
 using MLNet.Extensions.Trainers.Training;
 
 namespace MLNet.Extensions.Trainers.Forecasting;
@@ -29,6 +30,7 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     public string? UpperBoundColumnName { get; init; }
 
     /// <summary>Past values the network reads for each forecast.</summary>
+    [Range(6, 48, 24)]
     public int WindowSize { get; init; } = 24;
 
     /// <summary>Steps forecast at once.</summary>
@@ -38,12 +40,15 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     /// 1 models first differences (the trend becomes a level the network can learn), 0 models the values themselves.
     /// Either way the modelled series is standardized with statistics learned in Fit.
     /// </summary>
+    [Choice(new object[] { 0, 1 }, 1)]
     public int DifferencingOrder { get; init; } = 1;
 
     /// <summary>Hidden units of the LSTM.</summary>
+    [Range(8, 128, 32, true)]
     public int HiddenSize { get; init; } = 32;
 
     /// <summary>Stacked LSTM layers.</summary>
+    [Range(1, 2, 1)]
     public int LayerCount { get; init; } = 1;
 
     /// <summary>

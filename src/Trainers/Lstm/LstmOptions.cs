@@ -1,3 +1,4 @@
+using Microsoft.ML.SearchSpace;
 using MLNet.Extensions.Trainers.Network.Specs;
 using MLNet.Extensions.Trainers.Training;
 
@@ -31,21 +32,26 @@ public sealed record LstmOptions : NetworkTrainingOptions
     public bool VariableLength { get; init; }
 
     /// <summary>Hidden units per direction of every LSTM layer.</summary>
+    [Range(16, 256, 64, true)]
     public int HiddenSize { get; init; } = Defaults.HiddenSize;
 
     /// <summary>Stacked LSTM layers.</summary>
+    [Range(1, 3, 1)]
     public int LayerCount { get; init; } = 1;
 
     /// <summary>Whether each layer also reads the sequence backwards (outputs of both directions are concatenated).</summary>
+    [BooleanChoice]
     public bool Bidirectional { get; init; }
 
     /// <summary>Dropout between stacked LSTM layers while training.</summary>
+    [Range(0f, 0.5f, 0f)]
     public float Dropout { get; init; }
 
     /// <summary>Units of a ReLU dense layer between the last hidden state and the output; 0 for none.</summary>
     public int DenseUnits { get; init; }
 
     /// <summary>The recurrent cell of the layers the simple knobs build.</summary>
+    [Choice(new object[] { RecurrentKind.Lstm, RecurrentKind.Gru }, RecurrentKind.Lstm)]
     public RecurrentKind Cell { get; init; } = RecurrentKind.Lstm;
 
     /// <summary>

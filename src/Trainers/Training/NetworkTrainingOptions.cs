@@ -1,3 +1,4 @@
+using Microsoft.ML.SearchSpace;
 namespace MLNet.Extensions.Trainers.Training;
 
 /// <summary>
@@ -31,12 +32,15 @@ public abstract record NetworkTrainingOptions
     public int Epochs { get; init; } = Defaults.Epochs;
 
     /// <summary>Samples per gradient step.</summary>
+    [Range(16, 256, 64, true)]
     public int BatchSize { get; init; } = Defaults.BatchSize;
 
     /// <summary>Update rule.</summary>
+    [Choice(new object[] { OptimizerKind.Adam, OptimizerKind.AdamW, OptimizerKind.Sgd, OptimizerKind.RmsProp }, OptimizerKind.Adam)]
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 
     /// <summary>Initial learning rate.</summary>
+    [Range(1e-4f, 3e-2f, 1e-3f, true)]
     public float LearningRate { get; init; } = Defaults.LearningRate;
 
     /// <summary>Momentum for SGD and RMSProp.</summary>
