@@ -8,6 +8,7 @@ namespace MLNet.Extensions.Experiments;
 /// </summary>
 public sealed class TreeParzenTuner : ITuner
 {
+    private const int ExplorationEvery = 5;
     private readonly int _startupTrials;
     private readonly double _gamma;
     private readonly int _candidates;
@@ -44,7 +45,9 @@ public sealed class TreeParzenTuner : ITuner
     {
         if (_next == 0)
             return new TrialProposal(_next++, _space.Default());
-        if (_history.Count < _startupTrials)
+        // Random starts, then one random proposal in ExplorationEvery keeps the per-parameter densities from locking onto
+        // an early choice (the independence TPE assumes between parameters makes that its usual failure).
+        if (_history.Count < _startupTrials || _next % ExplorationEvery == 0)
             return new TrialProposal(_next++, _space.Sample(_random));
 
         var ordered = _history.OrderByDescending(h => h.Score).ToList();
@@ -93,11 +96,17 @@ public sealed class TreeParzenTuner : ITuner
     private double Draw(Dictionary<string, List<double>> observations, string key, ParameterDomain domain)
     {
         List<double> points = observations.GetValueOrDefault(key) ?? [];
+        if (domain is ChoiceDomain choice)
+        {
+            // Options in proportion to count + the prior weight, the same smoothing Density uses.
+            int k = choice.Options.Count;
+            double prior = ChoicePrior(points.Count, k);
+            double ticket = _random.NextDouble() * (points.Count + prior * k);
+            return ticket < points.Count ? points[(int)ticket] : choice.ToUnit(Math.Min(k - 1, (int)((ticket - points.Count) / prior)));
+        }
         int pick = _random.Next(points.Count + 1);
         if (pick == points.Count)
             return _random.NextDouble();
-        if (domain is ChoiceDomain)
-            return points[pick];
         double h = Bandwidth(points);
         for (int attempt = 0; attempt < 16; attempt++)
         {
@@ -116,7 +125,8 @@ public sealed class TreeParzenTuner : ITuner
             int k = choice.Options.Count;
             int index = (int)choice.FromUnit(unit);
             int count = points.Count(p => (int)choice.FromUnit(p) == index);
-            return (count + 1.0) / (points.Count + k) * k;
+            double prior = ChoicePrior(points.Count, k);
+            return (count + prior) / (points.Count + prior * k) * k;
         }
         double h = Bandwidth(points);
         double sum = 1.0; // the uniform prior's density on [0, 1]
@@ -125,13 +135,21 @@ public sealed class TreeParzenTuner : ITuner
         return sum / (points.Count + 1);
     }
 
+    /// <summary>
+    /// Pseudo-counts per option: as many as an even share of the observations, so a choice is shifted by evidence but never
+    /// locked (a good group that happens to hold one option only would otherwise never try the others).
+    /// </summary>
+    private static double ChoicePrior(int observations, int options) => Math.Max(1.0, observations / (double)options);
+
     private static double Bandwidth(List<double> points)
     {
         if (points.Count < 2)
             return 0.25;
         double mean = points.Average();
         double sd = Math.Sqrt(points.Sum(p => (p - mean) * (p - mean)) / (points.Count - 1));
-        return Math.Clamp(1.06 * sd * Math.Pow(points.Count, -0.2), 0.02, 0.5);
+        // Never narrower than 1 / (1 + n) of the unit interval (hyperopt's "magic clip"), or the good density collapses
+        // onto the first few good points and the search stops exploring.
+        return Math.Clamp(Math.Max(1.06 * sd * Math.Pow(points.Count, -0.2), 1.0 / (1 + points.Count)), 0.01, 0.5);
     }
 
     private double Gaussian()
