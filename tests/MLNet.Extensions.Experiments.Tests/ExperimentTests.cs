@@ -97,8 +97,8 @@ public class ExperimentTests
         Assert.Equal("the time budget ended", result.StopReason);
         Assert.Equal([TrialStatus.Completed, TrialStatus.Cancelled], result.Leaderboard.OrderBy(t => t.TrialId).Select(t => t.Status));
         Assert.Equal(1, result.BestTrial.Parameters.Get<int>("Epochs"));
-        // A batch of 32 tiny digits takes milliseconds; 0.5 s covers scoring the first trial and a loaded machine.
-        Assert.True(overshoot < 0.5, $"returned {overshoot:F2} s after the budget");
+        // A batch of 32 tiny digits takes milliseconds; 1.5 s covers a heavily loaded shared machine.
+        Assert.True(overshoot < 1.5, $"returned {overshoot:F2} s after the budget");
     }
 
     [Fact]
@@ -115,8 +115,8 @@ public class ExperimentTests
         // The 100,000-epoch trial hits its 1.5 s limit and the search goes on to the 2-epoch trial; the grid then ends.
         var byId = result.Leaderboard.OrderBy(t => t.TrialId).ToArray();
         Assert.Equal([TrialStatus.Completed, TrialStatus.TimedOut, TrialStatus.Completed], byId.Select(t => t.Status));
-        Assert.InRange(byId[1].Duration.TotalSeconds, 1.5, 2.0);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6));
+        Assert.InRange(byId[1].Duration.TotalSeconds, 1.5, 3.0);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"took {clock.Elapsed.TotalSeconds:F1} s");
 
         using var early = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         clock.Restart();
@@ -125,7 +125,7 @@ public class ExperimentTests
                 trial => trial.MLContext.MulticlassClassification.Trainers.Cnn(trial.Parameters.ApplyTo(Digits.TinyCnn(1))))
             .SetTuner(new GridSearchTuner()).Run(early.Token);
         Assert.Equal("cancelled", cancelled.StopReason);
-        Assert.True(clock.Elapsed.TotalSeconds < 2.5, $"returned after {clock.Elapsed.TotalSeconds:F2} s");
+        Assert.True(clock.Elapsed.TotalSeconds < 3.5, $"returned after {clock.Elapsed.TotalSeconds:F2} s");
     }
 
     [Fact]

@@ -60,8 +60,9 @@ public class NetworkTrainingSessionTests
         var error = Record.Exception(() => lateSession.Train(100_000, cancel.Token));
         double overshoot = clock.Elapsed.TotalSeconds - 0.3;
         Assert.IsAssignableFrom<OperationCanceledException>(error);
-        // One batch of 8 takes secondsPerBatch; allow that plus 0.25 s of scheduling noise on a shared machine.
-        Assert.True(overshoot < secondsPerBatch + 0.25, $"stopped {overshoot:F3} s after the cancel; a batch takes {secondsPerBatch:F4} s");
+        // Uncancelled, this would run 100,000 epochs. One batch of 8 takes secondsPerBatch; allow two of them plus 1 s of
+        // scheduling noise (the machine these tests run on is shared, with load averages far above its core count).
+        Assert.True(overshoot < 2 * secondsPerBatch + 1.0, $"stopped {overshoot:F3} s after the cancel; a batch takes {secondsPerBatch:F4} s");
         Assert.Throws<InvalidOperationException>(() => lateSession.Train(1));
     }
 

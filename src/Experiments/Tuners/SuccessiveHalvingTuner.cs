@@ -3,7 +3,8 @@ namespace MLNet.Extensions.Experiments;
 /// <summary>
 /// Successive halving over epochs: start <c>configurations</c> random configurations for <c>minEpochs</c>, keep the best
 /// 1/<c>reduction</c> of them, continue the survivors (from their own weights and optimizer state) to
-/// <c>minEpochs · reduction</c> epochs, and so on up to <c>maxEpochs</c>. Failed trials never survive.
+/// <c>minEpochs · reduction</c> epochs, and so on up to <c>maxEpochs</c>. Failed trials never survive; trainers without
+/// epochs keep the score of their one fit. The first rung cycles through the options of the space's first choice.
 /// </summary>
 public sealed class SuccessiveHalvingTuner : IResumingTuner
 {
@@ -57,9 +58,14 @@ public sealed class SuccessiveHalvingTuner : IResumingTuner
         _scores.Clear();
         _finished = false;
         _rungEpochs = _minEpochs;
+        // The first parameter, when it is a choice (the trainer, in an experiment), is spread evenly over its options so that
+        // every candidate starts; the rest is drawn at random.
+        var first = _space.Parameters.Count > 0 ? _space.Parameters[0] : default;
         for (int i = 0; i < _configurations; i++)
         {
-            var proposal = new TrialProposal(_firstTrialId + i, _space.Sample(_random), _rungEpochs);
+            int option = first.Domain is ChoiceDomain choice ? (_firstTrialId + i) % choice.Options.Count : -1;
+            Parameters parameters = _space.Build((key, domain) => option >= 0 && key == first.Name ? option : domain.Sample(_random));
+            var proposal = new TrialProposal(_firstTrialId + i, parameters, _rungEpochs);
             _rung.Add(proposal);
             _pending.Enqueue(proposal);
         }
