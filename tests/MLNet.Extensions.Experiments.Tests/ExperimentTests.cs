@@ -19,8 +19,15 @@ public class ExperimentTests
 
     private static ExperimentCandidate LightGbm() => new("lightgbm",
         new SearchSpace().AddInteger("Leaves", 4, 16),
-        trial => trial.MLContext.MulticlassClassification.Trainers.LightGbm("Label", nameof(DigitRow.Pixels),
-            numberOfLeaves: trial.Parameters.Get<int>("Leaves"), numberOfIterations: 20));
+        trial => trial.MLContext.MulticlassClassification.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmMulticlassTrainer.Options
+        {
+            FeatureColumnName = nameof(DigitRow.Pixels),
+            NumberOfLeaves = trial.Parameters.Get<int>("Leaves"),
+            NumberOfIterations = 20,
+            // OpenMP workers spin while waiting; on a loaded shared machine one thread is many times faster than two.
+            NumberOfThreads = 1,
+            Seed = trial.Seed,
+        }));
 
     private static Experiment Base(MLContext mlContext, int rows = 300) => mlContext.Experiments().CreateExperiment()
         .SetDataset(Digits.View(mlContext, 0, rows), holdoutFraction: 0.3)

@@ -91,18 +91,15 @@ internal sealed class ExperimentRunner : IDisposable
         state.Result = result;
         Log(result.ToString());
         if (result.Status == TrialStatus.Completed)
-        {
             _monitor?.ReportCompletedTrial(result);
-            if (_best is null || _setup.Metric.ToScore(result.Metric!.Value) > _setup.Metric.ToScore(_best.Metric!.Value)
-                || (_best.TrialId == result.TrialId && result.Metric != _best.Metric))
-            {
-                _best = result;
-                _monitor?.ReportBestTrial(result);
-            }
-        }
         else
-        {
             _monitor?.ReportFailedTrial(result);
+        // A continued trial replaces its earlier score, which may lower it: the best is recomputed over every trial.
+        TrialResult? best = CurrentBest();
+        if (best is not null && (_best is null || best.TrialId != _best.TrialId || best.Metric != _best.Metric))
+        {
+            _best = best;
+            _monitor?.ReportBestTrial(best);
         }
         _checkpoint?.Append(new ExperimentCheckpoint.Record(result.TrialId, proposal.Epochs, proposal.Parameters.ToString(), result.Status,
             result.Metric, result.MetricStandardDeviation, result.Epochs, result.EpochsSpent, result.Duration.TotalSeconds,
@@ -111,6 +108,9 @@ internal sealed class ExperimentRunner : IDisposable
         if (tuner is not IResumingTuner resuming || !resuming.MayContinue(state.Id))
             state.Release();
     }
+
+    private TrialResult? CurrentBest() => _states.Values.Select(s => s.Result).Where(r => r?.Metric is not null)
+        .OrderByDescending(r => _setup.Metric.ToScore(r!.Metric!.Value)).ThenBy(r => r!.TrialId).FirstOrDefault();
 
     /// <summary>Feeds the checkpoint's journal to the tuner, which must propose the same trials again.</summary>
     private void Replay(ITuner tuner)
@@ -134,8 +134,7 @@ internal sealed class ExperimentRunner : IDisposable
                 Exception = record.Error is null ? null : new InvalidOperationException(record.Error),
             };
             state.Result = result;
-            if (result.Status == TrialStatus.Completed && (_best is null || _setup.Metric.ToScore(result.Metric!.Value) > _setup.Metric.ToScore(_best.Metric!.Value)))
-                _best = result;
+            _best = CurrentBest();
             tuner.Report(new TrialOutcome(proposal, result.Status == TrialStatus.Completed ? _setup.Metric.ToScore(result.Metric!.Value) : null));
         }
         if (_checkpoint.Records.Count > 0)
