@@ -62,7 +62,7 @@ ExperimentResult result = mlContext.Experiments().CreateExperiment()
     .SetMetric(rmse)
     .AddCandidate(forecaster).AddCandidate(linear)
     .SetTuner(new TreeParzenTuner(startupTrials: 6))
-    .SetMaxTrials(16)
+    .SetMaxTrials(30)
     .SetTimeBudget(budget)
     .SetSeed(1)
     .Run();
