@@ -86,10 +86,12 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             Read(mlContext.Data.ShuffleRows(train, seed: options.Seed + epoch, shufflePoolSize: 4096, shuffleSource: true));
 
         using IChannel channel = Host.Start("Training");
-        channel.Info($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
+        if (Distributed.TrainingWorld.Resolve(options.Distributed).Rank == 0)
+            channel.Info($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
         var loop = new TrainingLoop(options, new LossFunction(_task, outputs), message => channel.Info(message), _progress)
         {
             Augment = _factory.CreateAugmentation(layout),
+            DataShape = (rows, layout.Size),
         };
         predictor.History = loop.Run(trainable, Epoch, validation is null ? null : () => Read(validation));
         return CreateModel(predictor);
