@@ -1,7 +1,7 @@
 // Trains a small CNN, an LSTM classifier and the LSTM forecaster on tiny data and prints, on every rank, each epoch's
 // losses with every digit ("R<rank>/<size> <model> epoch ...") and a hash of the trained model's scores. The MPI tests run
-// it under mpirun and alone and compare. Modes: "all"; "fail" (rank 0 throws from its progress callback in epoch 1);
-// "disagree" (rank 1 trains on fewer rows).
+// it under mpirun and alone and compare. Modes: "all"; "cnn" (the CNN only); "fail" (rank 0 throws from its progress callback in epoch 1);
+// "disagree" (rank 1 trains on fewer rows); "stall" (rank 1 never starts training).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
@@ -20,6 +20,13 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string mode = args.Length > 0 ? args[0] : "all";
 ICommunicator world = TrainingWorld.Resolve(DistributedMode.Auto);
 string prefix = $"R{world.Rank}/{world.Size}";
+
+// The network namespace shows which "machine" a rank ran on in the namespace test.
+string netns = File.Exists("/proc/self/ns/net") ? new FileInfo("/proc/self/ns/net").LinkTarget ?? "?" : "?";
+Console.WriteLine($"{prefix} netns {netns} {world.Description}");
+
+if (mode == "stall" && world.Rank == 1)
+    Thread.Sleep(Timeout.Infinite);
 
 MnistDigit[] digits = MnistDigits.Load(MnistDigits.FindDataFolder());
 // 641 rows: ten global batches of 64 and a last one of a single row, so one rank's slice of it is empty.

@@ -168,7 +168,7 @@ internal sealed unsafe class MpiLibrary
         int length;
         Check(_libraryVersion(text, &length), "MPI_Get_library_version");
         string version = Encoding.UTF8.GetString(text, Math.Clamp(length, 0, capacity));
-        return version.Split('\n', 2)[0].Trim().TrimEnd(',');
+        return version.Split('\n', 2)[0].TrimEnd('\0').Trim().TrimEnd(',');
     }
 
     private static nint Export(nint handle, string name) =>
