@@ -1,3 +1,4 @@
+using MLNet.Extensions.Kernels;
 using MLNet.Extensions.Kernels.Distributed;
 using MLNet.Extensions.Trainers.Training;
 
@@ -18,7 +19,10 @@ public static class TrainingWorld
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Expected Auto, None or Mpi."),
     };
 
-    /// <summary>Kernel threads per rank when the options leave it open: this process's cores shared by the ranks on this host.</summary>
+    /// <summary>
+    /// Kernel threads of a Fit when the options leave it open: the process default (<see cref="KernelSettings.ThreadCount"/>),
+    /// shared by the ranks on this host when there are several, so that they do not oversubscribe its cores.
+    /// </summary>
     public static int DefaultThreadCount(ICommunicator world) =>
-        world.Size == 1 ? Environment.ProcessorCount : Math.Max(1, Environment.ProcessorCount / Math.Min(world.Size, MpiLaunch.LocalSize));
+        world.Size == 1 ? KernelSettings.ThreadCount : Math.Max(1, KernelSettings.ThreadCount / Math.Min(world.Size, MpiLaunch.LocalSize));
 }

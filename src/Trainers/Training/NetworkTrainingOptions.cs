@@ -75,7 +75,7 @@ public abstract record NetworkTrainingOptions
     /// <summary>Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Kernel threads; null uses every core (under MPI, this host's cores shared by its ranks).</summary>
+    /// <summary>Kernel threads for this Fit only; null takes the process default, KernelSettings.ThreadCount (every core unless changed); under MPI that divided by the ranks on this host.</summary>
     public int? ThreadCount { get; init; }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MLNet.Extensions.Kernels;
 using MLNet.Extensions.Kernels.Distributed;
 using MLNet.Extensions.Kernels.Optimizers;
+using MLNet.Extensions.Kernels.Threading;
 using MLNet.Extensions.Trainers.Distributed;
 
 namespace MLNet.Extensions.Trainers.Training;
@@ -45,8 +46,7 @@ internal sealed class TrainingLoop
     public IReadOnlyList<TrainingProgress> Run(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
         Func<IEnumerable<TrainingBatch>>? validationBatches)
     {
-        int previousThreads = KernelSettings.ThreadCount;
-        KernelSettings.ThreadCount = _options.ThreadCount ?? TrainingWorld.DefaultThreadCount(_world);
+        using KernelThreadScope threads = UseThreads(_options);
         try
         {
             return RunCore(network, trainBatches, validationBatches);
@@ -56,11 +56,15 @@ internal sealed class TrainingLoop
             _parallel.Abort(error);
             throw;
         }
-        finally
-        {
-            KernelSettings.ThreadCount = previousThreads;
-        }
     }
+
+    /// <summary>
+    /// Gives the calling thread the kernel thread count of a Fit with <paramref name="options"/> until disposed, without
+    /// touching the process default. <see cref="Run"/> opens it; trainers open it before they allocate workspaces too,
+    /// since a convolution workspace is sized for the thread count.
+    /// </summary>
+    public static KernelThreadScope UseThreads(NetworkTrainingOptions options) =>
+        new(options.ThreadCount ?? TrainingWorld.DefaultThreadCount(TrainingWorld.Resolve(options.Distributed)));
 
     private List<TrainingProgress> RunCore(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
         Func<IEnumerable<TrainingBatch>>? validationBatches)
@@ -75,7 +79,7 @@ internal sealed class TrainingLoop
         int epochsWithoutImprovement = 0;
         if (_parallel is not null)
         {
-            _log($"Data-parallel training on {_parallel.Size} ranks ({_world.Description}), {KernelSettings.ThreadCount} threads each.");
+            _log($"Data-parallel training on {_parallel.Size} ranks ({_world.Description}), {KernelThreadScope.CurrentThreadCount} threads each.");
             _parallel.Start(_options, buffer, network.OutputSize, DataShape.Rows, DataShape.FeatureSize);
         }
 

@@ -70,6 +70,6 @@ public class DataParallelTests
         Assert.False(MpiLaunch.IsLaunched, "The test process itself was started by an MPI launcher.");
         Assert.Same(SingleProcessCommunicator.Instance, TrainingWorld.Resolve(DistributedMode.Auto));
         Assert.Same(SingleProcessCommunicator.Instance, TrainingWorld.Resolve(DistributedMode.None));
-        Assert.Equal(Environment.ProcessorCount, TrainingWorld.DefaultThreadCount(SingleProcessCommunicator.Instance));
+        Assert.Equal(Kernels.KernelSettings.ThreadCount, TrainingWorld.DefaultThreadCount(SingleProcessCommunicator.Instance));
     }
 }
