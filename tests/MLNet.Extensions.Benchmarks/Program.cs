@@ -4,7 +4,8 @@ namespace MLNet.Extensions.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- --filter '*'</c> runs the
-/// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- throughput</c>
+/// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- conv</c> prints per-pass times and
+/// the share of the FMA peak of the LeNet convolutions; <c>-- throughput</c>
 /// prints end-to-end training and scoring rates.
 /// </summary>
 public static class Program
@@ -15,6 +16,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "throughput")
         {
             Training.Throughput.Run();
+            return;
+        }
+        if (args.Length > 0 && args[0] == "conv")
+        {
+            Convolution.ConvolutionProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0);
             return;
         }
         if (args.Length > 0 && args[0] == "profile")
