@@ -75,8 +75,8 @@ public static partial class Conv2d
         {
             float* work = (float*)op.Workspace + (long)slice * op.SliceSize;
             int* offsets = (int*)work;
-            float* padded = work + layout.Padded, aPanels = work + layout.First, bPanel = work + layout.Second;
-            float* partial = work + layout.Third, biasPartial = work + layout.Fourth;
+            float* padded = work + layout.Padded, aPanels = PatchWorkspace.At(work, layout.First), bPanel = PatchWorkspace.At(work, layout.Second);
+            float* partial = PatchWorkspace.At(work, layout.Third), biasPartial = work + layout.Fourth;
             g.KernelOffsets(offsets);
             new Span<float>(partial, partialSize).Clear();
             new Span<float>(biasPartial, o).Clear();
@@ -95,7 +95,7 @@ public static partial class Conv2d
         for (int slice = 0; slice < Math.Min(slices, op.Batch); slice++)
         {
             float* work = (float*)op.Workspace + (long)slice * op.SliceSize;
-            float* partial = work + layout.Third, biasPartial = work + layout.Fourth;
+            float* partial = PatchWorkspace.At(work, layout.Third), biasPartial = work + layout.Fourth;
             for (int oc = 0; oc < o; oc++)
             {
                 float* row = dWeights + (long)oc * k;

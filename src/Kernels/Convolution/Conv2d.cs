@@ -68,7 +68,8 @@ public static partial class Conv2d
         {
             float* work = (float*)op.Workspace + (long)slice * op.SliceSize;
             int* offsets = (int*)work;
-            float* padded = work + layout.Padded, packedA = work + layout.First, panel = work + layout.Second, tile = work + layout.Third;
+            float* padded = work + layout.Padded, packedA = PatchWorkspace.At(work, layout.First);
+            float* panel = PatchWorkspace.At(work, layout.Second), tile = PatchWorkspace.At(work, layout.Third);
             g.KernelOffsets(offsets);
             PatchGemm<TRows, TSimd, TVector>.PackWeights(g, (float*)op.Weights, op.Flipped, packedA);
             for (int first = start; first < end; first += layout.Images)

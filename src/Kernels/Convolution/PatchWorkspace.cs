@@ -12,14 +12,21 @@ internal readonly struct PatchWorkspace
 
     private PatchWorkspace(int offsets, int padded, int first, int second, int third, int fourth, int images)
     {
+        // Each region has one cache line to spare, so its start can be moved up to a 64-byte boundary (see At):
+        // the workspace is an ordinary float array, and split-line vector loads of B would slow the micro-kernel.
         Padded = Align(offsets);
         First = Align(Padded + padded + Slack);
-        Second = Align(First + first);
-        Third = Align(Second + second + Slack);
-        Fourth = Align(Third + third);
+        Second = Align(First + first + LineFloats);
+        Third = Align(Second + second + Slack + LineFloats);
+        Fourth = Align(Third + third + LineFloats);
         Size = Align(Fourth + fourth);
         Images = images;
     }
+
+    private const int LineFloats = 16;
+
+    /// <summary>The first 64-byte boundary at or after <paramref name="slice"/> + <paramref name="region"/>.</summary>
+    public static unsafe float* At(float* slice, int region) => (float*)(((nint)(slice + region) + 63) & ~(nint)63);
 
     /// <summary>Images padded together: enough to fill many panels, few enough that the padded group stays in L2.</summary>
     public int Images { get; }
