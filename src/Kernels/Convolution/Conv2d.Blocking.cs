@@ -34,10 +34,20 @@ public static partial class Conv2d
         return (int)Math.Clamp((1L << 19) / Math.Max(1, perImage), 1, Math.Max(1, s.Batch));
     }
 
+    /// <summary>Floats per thread: the largest of what the forward, backward-data and weight-gradient passes lay out.</summary>
     private static int SliceSize(in Conv2dShape s)
     {
+        int forward = PatchWorkspace.Product(PatchGeometry.Forward(s), s.Batch).Size;
+        int data = PatchGeometry.HasBackwardData(s) ? PatchWorkspace.Product(PatchGeometry.BackwardData(s), s.Batch).Size : ColumnsSliceSize(s);
+        int weights = PatchWorkspace.WeightGradient(PatchGeometry.Forward(s), s.Batch).Size;
+        return Math.Max(forward, Math.Max(data, weights));
+    }
+
+    /// <summary>Floats per thread of the column path (<see cref="BackwardDataByColumns"/>): columns and staged dOutput.</summary>
+    private static int ColumnsSliceSize(in Conv2dShape s)
+    {
         int group = GroupSize(s), k = s.InChannels * s.KernelHeight * s.KernelWidth, width = group * s.OutHeight * s.OutWidth;
-        return k * width + s.OutChannels * width + s.OutChannels * k + s.OutChannels;
+        return k * width + s.OutChannels * width;
     }
 
     /// <summary>staged (O, G*OH*OW) := dOutput of images [first, first + count), channel-major so one GEMM covers the group.</summary>
@@ -54,9 +64,9 @@ public static partial class Conv2d
     /// Splits the batch into contiguous runs, one per workspace slice (thread), and each run into groups of
     /// <see cref="GroupSize"/> images; calls body(slice, firstImage, imageCount) per group. Returns how many slices ran.
     /// </summary>
-    private static int ForGroups(in Conv2dShape s, int workspaceLength, Action<int, int, int> body)
+    private static int ForGroups(in Conv2dShape s, int workspaceLength, int sliceSize, Action<int, int, int> body)
     {
-        int slices = Math.Max(1, Math.Min(KernelParallel.Degree(s.Batch), workspaceLength / SliceSize(s)));
+        int slices = Math.Max(1, Math.Min(KernelParallel.Degree(s.Batch), workspaceLength / sliceSize));
         int group = GroupSize(s);
         KernelParallel.ForChunks(s.Batch, slices, (slice, start, end) =>
         {
