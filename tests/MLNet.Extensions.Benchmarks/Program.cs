@@ -4,8 +4,9 @@ namespace MLNet.Extensions.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- --filter '*'</c> runs the
-/// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- throughput</c>
-/// prints end-to-end training and scoring rates.
+/// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- conv</c> prints per-pass times and
+/// the share of the FMA peak of the LeNet convolutions; <c>-- throughput</c> prints end-to-end training and scoring rates;
+/// <c>allreduce-share</c> (under mpirun) times a data-parallel LeNet step's allreduce.
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,16 @@ public static class Program
         if (args.Length > 0 && args[0] == "throughput")
         {
             Training.Throughput.Run();
+            return;
+        }
+        if (args.Length > 0 && args[0] == "allreduce-share")
+        {
+            Training.AllreduceShare.Run();
+            return;
+        }
+        if (args.Length > 0 && args[0] == "conv")
+        {
+            Convolution.ConvolutionProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0);
             return;
         }
         if (args.Length > 0 && args[0] == "profile")

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using MLNet.Extensions.Kernels.Gemm;
 using MLNet.Extensions.Kernels.Primitives;
 using MLNet.Extensions.Kernels.Threading;
@@ -9,55 +10,91 @@ public static partial class Conv2d
 {
     /// <summary>
     /// Floats of scratch space that <see cref="Forward"/>, <see cref="BackwardData"/> and <see cref="BackwardWeights"/> need
-    /// for <paramref name="shape"/>: per thread, an im2col buffer for a group of images, an output staging buffer and a
-    /// partial weight gradient. A smaller workspace (at least one slice) is still correct; it only limits the threads.
+    /// for <paramref name="shape"/>: per thread, a zero-padded copy of a group of images, the packed weights, one packed
+    /// panel of patches, an output tile and a partial weight gradient. A smaller workspace (at least one slice) is still
+    /// correct; it only limits the threads.
     /// </summary>
-    public static int WorkspaceSize(in Conv2dShape shape) => SliceSize(shape) * Math.Max(1, Math.Min(shape.Batch, KernelSettings.ThreadCount));
+    public static int WorkspaceSize(in Conv2dShape shape) => SliceSize(shape) * Math.Max(1, Math.Min(shape.Batch, KernelThreadScope.CurrentThreadCount));
 
     /// <summary>
     /// output (N,O,OH,OW) := conv(input (N,C,H,W), weights (O,C,KH,KW)) + bias (O); bias may be empty.
-    /// Images are split across threads; each thread lowers a group of G images to columns (C*KH*KW, G*OH*OW) and runs
-    /// one GEMM with the weights, so the weights are packed once per group rather than once per image.
+    /// Images are split across threads; each thread pads a group of images and runs an implicit GEMM whose B panels
+    /// are packed straight from the padded images (<see cref="PatchGemm{TRows, TSimd, TVector}"/>); no im2col matrix.
     /// </summary>
     public static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias, Span<float> output, Span<float> workspace)
     {
-        Validate(shape, input.Length, nameof(input), output.Length, nameof(output), weights.Length, workspace.Length);
-        if (!bias.IsEmpty && bias.Length != shape.OutChannels)
-            throw new ArgumentException($"bias has {bias.Length} elements; expected {shape.OutChannels} or none.", nameof(bias));
-        Conv2dShape s = shape;
-        unsafe
+        ValidateShape(shape);
+        Require.Length(input, shape.InputSize);
+        Require.Length(weights, shape.WeightSize);
+        Require.LengthOrEmpty(bias, shape.OutChannels);
+        Require.Length(output, shape.OutputSize);
+        Require.AtLeast(workspace, SliceSize(shape));
+        RunProduct(shape, PatchGeometry.Forward(shape), input, weights, flipped: false, bias, output, workspace);
+    }
+
+    /// <summary>
+    /// target := the implicit GEMM of <paramref name="g"/> over the batch: A from the weights (flipped for backward data),
+    /// B packed from the padded source images, plus the bias. Overwrites target.
+    /// </summary>
+    private static unsafe void RunProduct(in Conv2dShape s, in PatchGeometry g, ReadOnlySpan<float> source, ReadOnlySpan<float> weights,
+        bool flipped, ReadOnlySpan<float> bias, Span<float> target, Span<float> workspace)
+    {
+        if (s.Batch == 0)
+            return;
+        fixed (float* pSource = source, pW = weights, pB = bias, pTarget = target, pWork = workspace)
         {
-            fixed (float* pIn = input, pW = weights, pB = bias, pOut = output, pWork = workspace)
+            var operands = new ProductOperands(g, s.Batch, pSource, pW, flipped, bias.IsEmpty ? null : pB, pTarget, pWork,
+                workspace.Length, SliceSize(s));
+            switch (KernelSettings.EffectiveVectorWidth)
             {
-                nint inAddress = (nint)pIn, wAddress = (nint)pW, bAddress = (nint)pB, outAddress = (nint)pOut, workAddress = (nint)pWork;
-                int biasLength = bias.Length;
-                ForGroups(s, workspace.Length, (slice, first, count) =>
-                {
-                    Layout l = new(s, count);
-                    var work = new Span<float>((float*)workAddress + (long)slice * SliceSize(s), SliceSize(s));
-                    Span<float> columns = work[..(l.K * l.Width)], staged = work.Slice(l.K * l.Width, s.OutChannels * l.Width);
-                    var allIn = new ReadOnlySpan<float>((float*)inAddress, s.InputSize);
-                    var allOut = new Span<float>((float*)outAddress, s.OutputSize);
-                    var b = new ReadOnlySpan<float>((float*)bAddress, biasLength);
-                    for (int g = 0; g < count; g++)
-                        Im2Col(s, allIn.Slice((first + g) * l.InSize, l.InSize), columns[(g * l.Spatial)..], l.Width);
-                    Gemm.Gemm.Multiply(Transpose.No, Transpose.No, s.OutChannels, l.Width, l.K, 1f,
-                        new ReadOnlySpan<float>((float*)wAddress, s.WeightSize), l.K, columns, l.Width, 0f, staged, l.Width);
-                    for (int g = 0; g < count; g++)
-                    {
-                        for (int o = 0; o < s.OutChannels; o++)
-                        {
-                            Span<float> target = allOut.Slice((first + g) * l.OutSize + o * l.Spatial, l.Spatial);
-                            ReadOnlySpan<float> source = staged.Slice(o * l.Width + g * l.Spatial, l.Spatial);
-                            if (b.IsEmpty)
-                                source.CopyTo(target);
-                            else
-                                Elementwise.Unary<AffineOperator>(source, target, 1f, b[o]);
-                        }
-                    }
-                });
+                case VectorWidth.Bits512: RunProduct<EightRows, Simd512, Vector512<float>>(operands); break;
+                case VectorWidth.Bits256: RunProduct<SixRows, Simd256, Vector256<float>>(operands); break;
+                case VectorWidth.Bits128: RunProduct<SixRows, Simd128, Vector128<float>>(operands); break;
+                default: RunProduct<SixRows, SimdScalar, float>(operands); break;
             }
         }
+    }
+
+    private static unsafe void RunProduct<TRows, TSimd, TVector>(ProductOperands op)
+        where TRows : struct, ITileRows
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        PatchGeometry g = op.Geometry;
+        PatchWorkspace layout = PatchWorkspace.Product(g, op.Batch);
+        int slices = Math.Max(1, Math.Min(KernelParallel.Degree(op.Batch), op.WorkspaceLength / op.SliceSize));
+        KernelParallel.ForChunks(op.Batch, slices, (slice, start, end) =>
+        {
+            float* work = (float*)op.Workspace + (long)slice * op.SliceSize;
+            int* offsets = (int*)work;
+            float* padded = work + layout.Padded, packedA = PatchWorkspace.At(work, layout.First);
+            float* panel = PatchWorkspace.At(work, layout.Second), tile = PatchWorkspace.At(work, layout.Third);
+            g.KernelOffsets(offsets);
+            PatchGemm<TRows, TSimd, TVector>.PackWeights(g, (float*)op.Weights, op.Flipped, packedA);
+            for (int first = start; first < end; first += layout.Images)
+            {
+                int count = Math.Min(layout.Images, end - first);
+                g.Pad((float*)op.Source + (long)first * g.SourceImage, count, padded);
+                PatchGemm<TRows, TSimd, TVector>.Run(g, padded, count, packedA, offsets, panel, tile,
+                    (float*)op.Target + (long)first * g.OutImage, (float*)op.Bias, relu: false);
+            }
+        });
+    }
+
+    /// <summary>One validated product as addresses, so the per-thread closure can carry it (pointers cannot be captured).</summary>
+    private readonly unsafe struct ProductOperands(in PatchGeometry geometry, int batch, float* source, float* weights, bool flipped,
+        float* bias, float* target, float* workspace, int workspaceLength, int sliceSize)
+    {
+        public PatchGeometry Geometry { get; } = geometry;
+        public int Batch { get; } = batch;
+        public nint Source { get; } = (nint)source;
+        public nint Weights { get; } = (nint)weights;
+        public bool Flipped { get; } = flipped;
+        public nint Bias { get; } = (nint)bias;
+        public nint Target { get; } = (nint)target;
+        public nint Workspace { get; } = (nint)workspace;
+        public int WorkspaceLength { get; } = workspaceLength;
+        public int SliceSize { get; } = sliceSize;
     }
 }

@@ -16,16 +16,21 @@ internal static unsafe class Transpose8x8
     /// <summary>dst[q * dstStride + r] = src[r * srcStride + q] for r, q in [0, 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(float* src, nint srcStride, float* dst, nint dstStride)
-    {
-        Vector256<float> r0 = Avx.LoadVector256(src);
-        Vector256<float> r1 = Avx.LoadVector256(src + srcStride);
-        Vector256<float> r2 = Avx.LoadVector256(src + 2 * srcStride);
-        Vector256<float> r3 = Avx.LoadVector256(src + 3 * srcStride);
-        Vector256<float> r4 = Avx.LoadVector256(src + 4 * srcStride);
-        Vector256<float> r5 = Avx.LoadVector256(src + 5 * srcStride);
-        Vector256<float> r6 = Avx.LoadVector256(src + 6 * srcStride);
-        Vector256<float> r7 = Avx.LoadVector256(src + 7 * srcStride);
+        => Store(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride),
+            Avx.LoadVector256(src + 2 * srcStride), Avx.LoadVector256(src + 3 * srcStride),
+            Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride),
+            Avx.LoadVector256(src + 6 * srcStride), Avx.LoadVector256(src + 7 * srcStride), dst, dstStride);
 
+    /// <summary>dst[q * dstStride + r] = rows[r][q] for r, q in [0, 8): rows that are not evenly spaced (patches of an image).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RunRows(float** rows, float* dst, nint dstStride)
+        => Store(Avx.LoadVector256(rows[0]), Avx.LoadVector256(rows[1]), Avx.LoadVector256(rows[2]), Avx.LoadVector256(rows[3]),
+            Avx.LoadVector256(rows[4]), Avx.LoadVector256(rows[5]), Avx.LoadVector256(rows[6]), Avx.LoadVector256(rows[7]), dst, dstStride);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* dst, nint dstStride)
+    {
         // Interleave row pairs: t0 = a0 b0 a1 b1 | a4 b4 a5 b5, t1 = a2 b2 a3 b3 | a6 b6 a7 b7, ...
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
         Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);

@@ -16,7 +16,85 @@ public class Conv2dTests
         new(2, 4, 12, 11, 3, 7, 7, 1, 1, 3, 3),
         new(1, 5, 6, 9, 2, 2, 3, 3, 2, 0, 1),
         new(3, 1, 4, 4, 6, 3, 3, 1, 1, 0, 0),
+        // Eight or more input channels: backward data runs as the flipped implicit GEMM.
+        new(3, 8, 9, 7, 5, 3, 3, 1, 1, 1, 1),
+        new(2, 9, 5, 10, 11, 2, 4, 1, 1, 1, 0),
+        new(2, 8, 6, 5, 3, 3, 3, 2, 1, 1, 1),
+        new(1, 8, 4, 4, 3, 2, 2, 1, 1, 2, 2),
     ];
+
+    /// <summary>
+    /// Shapes off the micro-tile grid (O = 33 and 40 span two NR panels at 512 bits, M = 11 and 17 leave partial tiles,
+    /// 14- and 28-wide rows leave partial runs), kernels 1 to 7, strides and paddings, and the two LeNet layers on a
+    /// small batch so panels cross image boundaries; checked against the double reference (finite differences would
+    /// take minutes at these sizes; the reference itself is checked by them above).
+    /// </summary>
+    private static readonly Conv2dShape[] s_largeShapes =
+    [
+        new(3, 1, 28, 28, 16, 5, 5, 1, 1, 2, 2),
+        new(3, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2),
+        new(2, 3, 13, 17, 33, 7, 7, 1, 1, 3, 3),
+        new(2, 12, 11, 9, 17, 1, 1),
+        new(4, 10, 10, 12, 40, 3, 3, 1, 1, 1, 1),
+        new(2, 8, 15, 16, 11, 6, 4, 1, 1, 2, 1),
+        new(3, 4, 12, 12, 9, 3, 3, 2, 2, 1, 1),
+        new(2, 20, 9, 9, 8, 4, 4, 3, 1, 0, 2),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void AllPassesMatchTheReferenceOffTheTileGrid(VectorWidth width)
+    {
+        using var scope = new VectorWidthScope(width);
+        ulong seed = 500;
+        foreach (Conv2dShape s in s_largeShapes)
+        {
+            float[] input = RandomData.Uniform(s.InputSize, seed++), weights = RandomData.Uniform(s.WeightSize, seed++), bias = RandomData.Uniform(s.OutChannels, seed++);
+            float[] upstream = RandomData.Uniform(s.OutputSize, seed++);
+            var workspace = new float[Conv2d.WorkspaceSize(s)];
+            var output = new float[s.OutputSize];
+            var dInput = new float[s.InputSize];
+            var dWeights = new float[s.WeightSize];
+            var dBias = new float[s.OutChannels];
+            Conv2d.Forward(s, input, weights, bias, output, workspace);
+            Conv2d.BackwardData(s, upstream, weights, dInput, workspace);
+            Conv2d.BackwardWeights(s, input, upstream, dWeights, dBias, workspace);
+
+            double[] x = Arrays.ToDouble(input), w = Arrays.ToDouble(weights), u = Arrays.ToDouble(upstream);
+            var (expectedDInput, expectedDWeights, expectedDBias) = ReferenceConv2d.Backward(s, x, w, u);
+            // Sums of up to ~3000 products of values in [-1, 1] in float: 1e-4 relative with a 1e-4 floor covers them.
+            Tolerance.AssertClose(ReferenceConv2d.Forward(s, x, w, Arrays.ToDouble(bias)), output, 1e-4, 1e-4, $"output {s}");
+            Tolerance.AssertClose(expectedDInput, dInput, 1e-4, 1e-4, $"dInput {s}");
+            Tolerance.AssertClose(expectedDWeights, dWeights, 1e-4, 1e-3, $"dWeights {s}");
+            Tolerance.AssertClose(expectedDBias, dBias, 1e-4, 1e-3, $"dBias {s}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void EveryPassIsBitIdenticalFromRunToRun(VectorWidth width)
+    {
+        using var scope = new VectorWidthScope(width);
+        var s = new Conv2dShape(6, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2);
+        float[] input = RandomData.Uniform(s.InputSize, 7), weights = RandomData.Uniform(s.WeightSize, 8), upstream = RandomData.Uniform(s.OutputSize, 9);
+        (float[] Output, float[] DInput, float[] DWeights) Run()
+        {
+            var workspace = new float[Conv2d.WorkspaceSize(s)];
+            workspace.AsSpan().Fill(float.NaN); // nothing may depend on what the workspace held before
+            var output = new float[s.OutputSize];
+            var dInput = new float[s.InputSize];
+            var dWeights = new float[s.WeightSize];
+            Conv2d.Forward(s, input, weights, [], output, workspace);
+            Conv2d.BackwardData(s, upstream, weights, dInput, workspace);
+            Conv2d.BackwardWeights(s, input, upstream, dWeights, [], workspace);
+            return (output, dInput, dWeights);
+        }
+        var first = Run();
+        var second = Run();
+        Assert.Equal(first.Output, second.Output);
+        Assert.Equal(first.DInput, second.DInput);
+        Assert.Equal(first.DWeights, second.DWeights);
+    }
 
     [Theory]
     [MemberData(nameof(Widths))]
@@ -107,5 +185,25 @@ public class Conv2dTests
         Assert.Equal("input", e.ParamName);
         e = Assert.Throws<ArgumentException>(() => Conv2d.Forward(s, new float[16], new float[9], [], new float[4], new float[1]));
         Assert.Equal("workspace", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.Forward(s, new float[16], new float[9], new float[2], new float[4], new float[100]));
+        Assert.Equal("bias", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.Forward(s with { KernelHeight = 5 }, new float[16], new float[9], [], new float[4], new float[100]));
+        Assert.Equal("shape", e.ParamName);
+    }
+
+    [Fact]
+    public void BackwardPassesNameTheArgumentThatIsWrong()
+    {
+        // dInput has the input's size and dOutput the output's: a swap must be reported against the right name.
+        var s = new Conv2dShape(1, 1, 4, 4, 1, 3, 3);
+        float[] work = new float[Conv2d.WorkspaceSize(s)];
+        var e = Assert.Throws<ArgumentException>(() => Conv2d.BackwardData(s, new float[4], new float[9], new float[4], work));
+        Assert.Equal("dInput", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.BackwardData(s, new float[16], new float[9], new float[16], work));
+        Assert.Equal("dOutput", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.BackwardWeights(s, new float[16], new float[4], new float[8], [], work));
+        Assert.Equal("dWeights", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.BackwardWeights(s, new float[16], new float[4], new float[9], new float[3], work));
+        Assert.Equal("dBias", e.ParamName);
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
+using MLNet.Extensions.Kernels.Threading;
 using MLNet.Extensions.Trainers.Data;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
@@ -50,6 +51,8 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
 
     protected override TModel TrainModelCore(TrainContext context)
     {
+        // The whole Fit, workspaces included, runs on this call's thread count; the process default is left alone.
+        using KernelThreadScope threads = TrainingLoop.UseThreads(_factory.Options);
         using IChannel channel = Host.Start("Training");
         Prepared prepared = Prepare(context.TrainingSet.Data, context.ValidationSet?.Data, splitValidation: true, message => channel.Info(message));
         prepared.Predictor.History = prepared.Loop.Run(prepared.Trainable, prepared.Epoch, prepared.Validation);
@@ -63,7 +66,8 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
     /// </summary>
     public NetworkTrainingSession<TTransformer> StartSession(IDataView trainData)
     {
-        Contracts.CheckValue(trainData, nameof(trainData));
+        ArgumentNullException.ThrowIfNull(trainData);
+        using KernelThreadScope threads = TrainingLoop.UseThreads(_factory.Options);
         IHost host = Host;
         Prepared prepared = Prepare(trainData, validation: null, splitValidation: false, message => LogInfo(host, message));
         var optimizer = new NetworkOptimizer(Options, prepared.Trainable.Buffer.Values.Length, prepared.Trainable.ParameterBlocks);
@@ -111,10 +115,12 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         IEnumerable<TrainingBatch> Epoch(int epoch) =>
             Read(mlContext.Data.ShuffleRows(train, seed: options.Seed + epoch, shufflePoolSize: 4096, shuffleSource: true));
 
-        log($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
+        if (Distributed.TrainingWorld.Resolve(options.Distributed).Rank == 0)
+            log($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
         var loop = new TrainingLoop(options, new LossFunction(_task, outputs), log, _progress)
         {
             Augment = _factory.CreateAugmentation(layout),
+            DataShape = (rows, layout.Size),
         };
         IDataView? validationView = validation;
         return new Prepared(predictor, trainable, loop, Epoch, validationView is null ? null : () => Read(validationView));
