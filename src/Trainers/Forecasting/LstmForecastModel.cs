@@ -132,7 +132,10 @@ internal sealed class LstmForecastModel
         }
 
         int[] validationStarts = Enumerable.Range(training, validation).ToArray();
-        var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, targets), log, progress);
+        var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, targets), log, progress)
+        {
+            SamplesPerEpochHint = training,
+        };
         IReadOnlyList<TrainingProgress> history = loop.Run(trainable, Epoch,
             validation > 0 ? () => Windows(validationStarts, validation) : null);
 

@@ -63,8 +63,10 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             Validate(validation, options, layout, outputs, "validation");
 
         var mlContext = new MLContext(options.Seed);
+        long trainRows = rows;
         if (validation is null && options.ValidationFraction > 0)
         {
+            trainRows = (long)Math.Round(rows * (1 - options.ValidationFraction));
             var split = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: options.Seed);
             train = split.TrainSet;
             validation = split.TestSet;
@@ -90,6 +92,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         var loop = new TrainingLoop(options, new LossFunction(_task, outputs), message => channel.Info(message), _progress)
         {
             Augment = _factory.CreateAugmentation(layout),
+            SamplesPerEpochHint = trainRows,
         };
         predictor.History = loop.Run(trainable, Epoch, validation is null ? null : () => Read(validation));
         return CreateModel(predictor);

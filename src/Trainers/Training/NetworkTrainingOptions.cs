@@ -78,6 +78,12 @@ public abstract record NetworkTrainingOptions
     /// <summary>Kernel threads; null uses every core.</summary>
     public int? ThreadCount { get; init; }
 
+    /// <summary>Called after every training batch (progress bars, time left); the per-epoch report is the trainer's progress callback.</summary>
+    public Action<BatchProgress>? BatchProgress { get; init; }
+
+    /// <summary>CSV file that receives one row per epoch as training goes (see the README for its columns); null writes none.</summary>
+    public string? TrainingLogPath { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public virtual void Validate()
     {
@@ -99,6 +105,7 @@ public abstract record NetworkTrainingOptions
             nameof(ValidationFraction), ValidationFraction, "in [0, 1)");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "zero (off) or positive");
         Require(ThreadCount is null or >= 1, nameof(ThreadCount), ThreadCount!, "null or at least 1");
+        Require(TrainingLogPath is null || !string.IsNullOrWhiteSpace(TrainingLogPath), nameof(TrainingLogPath), TrainingLogPath, "null or a file path");
     }
 
     /// <summary>Throws the <see cref="ArgumentException"/> every option check uses.</summary>
