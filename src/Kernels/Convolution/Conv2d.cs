@@ -12,7 +12,7 @@ public static partial class Conv2d
     /// for <paramref name="shape"/>: per thread, an im2col buffer for a group of images, an output staging buffer and a
     /// partial weight gradient. A smaller workspace (at least one slice) is still correct; it only limits the threads.
     /// </summary>
-    public static int WorkspaceSize(in Conv2dShape shape) => SliceSize(shape) * Math.Max(1, Math.Min(shape.Batch, KernelSettings.ThreadCount));
+    public static int WorkspaceSize(in Conv2dShape shape) => SliceSize(shape) * Math.Max(1, Math.Min(shape.Batch, KernelThreadScope.CurrentThreadCount));
 
     /// <summary>
     /// output (N,O,OH,OW) := conv(input (N,C,H,W), weights (O,C,KH,KW)) + bias (O); bias may be empty.

@@ -11,7 +11,7 @@ public static class Gemm
     /// op(A) is (M, K): A is stored (M, K) with row stride <paramref name="lda"/>, or (K, M) when transposed.
     /// op(B) is (K, N): B is stored (K, N) with row stride <paramref name="ldb"/>, or (N, K) when transposed.
     /// C is (M, N) with row stride <paramref name="ldc"/>. When beta is 0, C is not read (it may hold NaN).
-    /// Thread-safe; splits large products across <see cref="KernelSettings.ThreadCount"/> threads.
+    /// Thread-safe; splits large products across <see cref="Threading.KernelThreadScope.CurrentThreadCount"/> threads.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
     /// <exception cref="ArgumentException">A leading dimension is smaller than its row width, or a span is shorter than its shape needs.</exception>
