@@ -4,17 +4,17 @@ using Spectre.Console;
 namespace MLNet.Extensions.Samples;
 
 /// <summary>
-/// Shows training as it runs: in a terminal, a Spectre.Console progress bar per epoch driven by the trainer's per-batch
-/// reports, each finished epoch keeping its summary; with redirected output, plain lines (every quarter epoch and at
-/// each epoch's end). Collects the per-epoch history for the plots and prints the stop reason after early stopping.
+/// Shows training as it runs: in a terminal, two Spectre.Console progress bars (the whole run in epochs, and the current
+/// epoch in samples) driven by the trainer's per-batch reports; with redirected output, plain lines (every quarter
+/// epoch and each epoch's summary). Collects the per-epoch history for the plots and prints the stop reason after
+/// early stopping.
 /// </summary>
 public sealed class TrainingDisplay
 {
     private readonly List<TrainingProgress> _history = [];
     private readonly bool _interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
-    private ProgressContext? _context;
-    private ProgressTask? _task;
-    private int _taskEpoch;
+    private ProgressTask? _run;
+    private ProgressTask? _epoch;
     private int _lastQuarter;
 
     /// <summary>The epochs reported so far.</summary>
@@ -24,7 +24,7 @@ public sealed class TrainingDisplay
     public void OnBatch(BatchProgress batch)
     {
         string left = batch.EstimatedTimeLeft is TimeSpan t ? $", about {t:m\\:ss} left" : "";
-        if (_context is null)
+        if (_run is null || _epoch is null)
         {
             int quarter = (int)((batch.EpochFraction ?? 0) * 4);
             if (quarter > _lastQuarter && quarter < 4)
@@ -32,15 +32,12 @@ public sealed class TrainingDisplay
             _lastQuarter = quarter;
             return;
         }
-        if (_task is null || _taskEpoch != batch.Epoch)
-        {
-            _task = _context.AddTask($"epoch {batch.Epoch}/{batch.Epochs}", maxValue: batch.EpochSamples ?? 1);
-            _taskEpoch = batch.Epoch;
-        }
-        if (batch.EpochSamples is long total)
-            _task.MaxValue = total;
-        _task.Value = batch.SamplesSeen;
-        _task.Description = Markup.Escape($"epoch {batch.Epoch}/{batch.Epochs}  loss {batch.RunningLoss:F4}  {batch.SamplesPerSecond:N0}/s{left}");
+        _run.MaxValue = batch.Epochs;
+        _run.Value = batch.Epoch - 1 + (batch.EpochFraction ?? 0);
+        _run.Description = Markup.Escape($"training{left}");
+        _epoch.MaxValue = batch.EpochSamples ?? Math.Max(_epoch.MaxValue, batch.SamplesSeen);
+        _epoch.Value = batch.SamplesSeen;
+        _epoch.Description = Markup.Escape($"epoch {batch.Epoch}/{batch.Epochs}: loss {batch.RunningLoss:F4}, {batch.SamplesPerSecond:N0} samples/s");
     }
 
     /// <summary>For the trainer's per-epoch progress callback.</summary>
@@ -48,17 +45,15 @@ public sealed class TrainingDisplay
     {
         _history.Add(epoch);
         _lastQuarter = 0;
-        if (_context is null)
+        if (_run is null || _epoch is null)
         {
             Console.WriteLine(epoch);
             return;
         }
-        string validation = epoch.ValidationLoss is double v ? $"  val {v:F4}  {epoch.MetricName} {epoch.ValidationMetric:F4}" : "";
-        _task ??= _context.AddTask("", maxValue: 1);
-        _task.Description = Markup.Escape($"epoch {epoch.Epoch}/{epoch.Epochs}  loss {epoch.TrainLoss:F4}{validation}  {epoch.SamplesPerSecond:N0}/s");
-        _task.Value = _task.MaxValue;
-        _task.StopTask();
-        _task = null;
+        string validation = epoch.ValidationLoss is double v ? $", validation {v:F4}, {epoch.MetricName} {epoch.ValidationMetric:F4}" : "";
+        _run.Value = epoch.Epoch;
+        _epoch.Value = _epoch.MaxValue;
+        _epoch.Description = Markup.Escape($"epoch {epoch.Epoch}/{epoch.Epochs}: loss {epoch.TrainLoss:F4}{validation}");
     }
 
     /// <summary>Runs <paramref name="fit"/> under the display and returns its result.</summary>
@@ -69,20 +64,25 @@ public sealed class TrainingDisplay
         {
             result = AnsiConsole.Progress()
                 .AutoClear(false)
-                .HideCompleted(false)
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(context =>
                 {
-                    _context = context;
+                    _run = context.AddTask("training", maxValue: 1);
+                    _epoch = context.AddTask("epoch 1", maxValue: 1);
                     try
                     {
                         return fit();
                     }
                     finally
                     {
-                        _context = null;
+                        _run.Value = _run.MaxValue;
+                        _run.Description = "training";
+                        _run = null;
+                        _epoch = null;
                     }
                 });
+            if (_history.Count > 0)
+                Console.WriteLine(_history[^1]);
         }
         else
         {
