@@ -67,8 +67,8 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
 
         Match accuracy = Regex.Match(trained, @"training accuracy: (?<value>[0-9.]+)");
         Assert.True(accuracy.Success, trained);
-        // 3 epochs of a one-convolution network on 300 digits: measured 0.82; chance is 0.1.
-        Assert.True(double.Parse(accuracy.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture) > 0.6, trained);
+        // 3 epochs of a one-convolution network on 300 digits, seeds fixed: measured 0.92; chance is 0.1.
+        Assert.True(double.Parse(accuracy.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture) > 0.8, trained);
         string[] before = Scores(trained), after = Scores(reloaded);
         Assert.Equal(300, before.Length);
         Assert.Equal(before, after);
@@ -156,9 +156,12 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (string id in s_packages)
         {
-            string installed = Path.Combine(cache, id.ToLowerInvariant(), _version);
+            string package = Path.Combine(cache, id.ToLowerInvariant());
+            string installed = Path.Combine(package, _version);
             if (Directory.Exists(installed))
                 Directory.Delete(installed, recursive: true);
+            if (Directory.Exists(package) && !Directory.EnumerateFileSystemEntries(package).Any())
+                Directory.Delete(package);
         }
     }
 }

@@ -119,7 +119,8 @@ internal sealed class TrainingLoop
             }
 
             // Mean validation time per epoch so far, for the time-left estimate of the batch reports.
-            validationSeconds = (validationSeconds * epoch + (clock.ElapsedTicks - validationStart) / (double)Stopwatch.Frequency) / (epoch + 1);
+            if (validationBatches is not null)
+                validationSeconds = (validationSeconds * epoch + (clock.ElapsedTicks - validationStart) / (double)Stopwatch.Frequency) / (epoch + 1);
 
             bool stopEarly = _options.EarlyStoppingPatience > 0 && epochsWithoutImprovement >= _options.EarlyStoppingPatience
                 && epoch + 1 < _options.Epochs;
