@@ -22,9 +22,12 @@ public static partial class Conv2d
     public static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias, Span<float> output, Span<float> workspace)
     {
-        Validate(shape, input.Length, nameof(input), output.Length, nameof(output), weights.Length, workspace.Length);
-        if (!bias.IsEmpty && bias.Length != shape.OutChannels)
-            throw new ArgumentException($"bias has {bias.Length} elements; expected {shape.OutChannels} or none.", nameof(bias));
+        ValidateShape(shape);
+        Require.Length(input, shape.InputSize);
+        Require.Length(weights, shape.WeightSize);
+        Require.LengthOrEmpty(bias, shape.OutChannels);
+        Require.Length(output, shape.OutputSize);
+        Require.AtLeast(workspace, SliceSize(shape));
         Conv2dShape s = shape;
         unsafe
         {
