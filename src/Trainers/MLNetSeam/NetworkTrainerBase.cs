@@ -66,8 +66,10 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             Validate(validation, options, layout, outputs, "validation");
 
         var mlContext = new MLContext(options.Seed);
+        long trainRows = rows;
         if (validation is null && options.ValidationFraction > 0)
         {
+            trainRows = (long)Math.Round(rows * (1 - options.ValidationFraction));
             var split = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: options.Seed);
             train = split.TrainSet;
             validation = split.TestSet;
@@ -95,6 +97,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         {
             Augment = _factory.CreateAugmentation(layout),
             DataShape = (rows, layout.Size),
+            SamplesPerEpochHint = trainRows,
         };
         predictor.History = loop.Run(trainable, Epoch, validation is null ? null : () => Read(validation));
         return CreateModel(predictor);
