@@ -1,13 +1,26 @@
-// Trains the default CNN on the bundled MNIST digits (first 8,000 train, last 2,000 test), prints the test accuracy,
-// saves the model, reloads it in a fresh MLContext and checks that the reloaded model scores identically.
+// Trains the default CNN on the bundled MNIST digits (first 8,000 train, 10% of them held out for validation; last
+// 2,000 test) with a progress bar per epoch, prints the test accuracy, reloads the saved model in a fresh MLContext and
+// checks that it scores identically, and writes the training curves and the confusion matrix as PNG files.
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Extensions.Samples;
 using MLNet.Extensions.Trainers.Cnn;
+using MLNet.Extensions.Trainers.Training;
 
+Console.WriteLine("CnnMnist: a CNN on the bundled MNIST digits (8,000 to train, 2,000 to test); loading the data...");
 int epochs = args.Length > 0 ? int.Parse(args[0]) : 12;
-string dataFolder = MnistDigits.FindDataFolder();
+string dataFolder;
+try
+{
+    dataFolder = MnistDigits.FindDataFolder();
+}
+catch (DirectoryNotFoundException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+string output = SampleOutput.Folder(dataFolder, "CnnMnist");
 MnistDigit[] digits = MnistDigits.Load(dataFolder);
 var images = digits.Select(d => new DigitImage { Pixels = d.Pixels, Digit = d.Digit }).ToArray();
 
@@ -17,43 +30,47 @@ schema[nameof(DigitImage.Pixels)].ColumnType = new VectorDataViewType(NumberData
 IDataView train = mlContext.Data.LoadFromEnumerable(images[..8000], schema);
 IDataView test = mlContext.Data.LoadFromEnumerable(images[8000..], schema);
 
+var display = new TrainingDisplay();
 var options = new CnnOptions
 {
     FeatureColumnName = "Features",
     Epochs = epochs,
     BatchSize = 64,
-    Optimizer = MLNet.Extensions.Trainers.Training.OptimizerKind.AdamW,
+    Optimizer = OptimizerKind.AdamW,
     LearningRate = 2e-3f,
     WeightDecay = 1e-4f,
-    Schedule = MLNet.Extensions.Trainers.Training.LearningRateSchedule.Cosine,
+    Schedule = LearningRateSchedule.Cosine,
     RandomShiftPixels = 2,
+    ValidationFraction = 0.1f,
+    EarlyStoppingPatience = 3,
     Seed = 1,
+    BatchProgress = display.OnBatch,
+    TrainingLogPath = Path.Combine(output, "training.csv"),
 };
 var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(DigitImage.Digit),
         keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
     .Append(mlContext.Transforms.CopyColumns("Features", nameof(DigitImage.Pixels)))
-    .Append(mlContext.MulticlassClassification.Trainers.Cnn(options, progress => Console.WriteLine(progress)))
+    .Append(mlContext.MulticlassClassification.Trainers.Cnn(options, display.OnEpoch))
     .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedDigit", "PredictedLabel"));
 
-Console.WriteLine($"Training on {8000} digits for {epochs} epochs with {Environment.ProcessorCount} threads...");
+Console.WriteLine($"Training for up to {epochs} epochs with {Environment.ProcessorCount} threads...");
 var clock = Stopwatch.StartNew();
-var model = pipeline.Fit(train);
+var model = display.Run(() => pipeline.Fit(train));
 Console.WriteLine($"training took {clock.Elapsed.TotalSeconds:F1} s");
 
 IDataView scored = model.Transform(test);
 var metrics = mlContext.MulticlassClassification.Evaluate(scored);
 Console.WriteLine($"test accuracy: {metrics.MicroAccuracy:F4}");
 
-string path = Path.Combine(Path.GetTempPath(), "mnist-cnn.zip");
+string path = Path.Combine(output, "mnist-cnn.zip");
 mlContext.Model.Save(model, train.Schema, path);
-Console.WriteLine($"saved model to {path} ({new FileInfo(path).Length / 1024} KiB)");
 
 var freshContext = new MLContext();
 ITransformer reloaded = freshContext.Model.Load(path, out _);
-float[][] before = mlContext.Data.CreateEnumerable<Prediction>(scored, reuseRowObject: false).Select(p => p.Score).ToArray();
+Prediction[] predictions = mlContext.Data.CreateEnumerable<Prediction>(scored, reuseRowObject: false).ToArray();
 var reloadedPredictions = freshContext.Data.CreateEnumerable<Prediction>(reloaded.Transform(test), reuseRowObject: false).ToArray();
-bool agrees = before.Length == reloadedPredictions.Length
-    && before.Zip(reloadedPredictions, (a, b) => a.AsSpan().SequenceEqual(b.Score)).All(x => x);
+bool agrees = predictions.Length == reloadedPredictions.Length
+    && predictions.Zip(reloadedPredictions, (a, b) => a.Score.AsSpan().SequenceEqual(b.Score)).All(x => x);
 
 var engine = freshContext.Model.CreatePredictionEngine<DigitImage, Prediction>(reloaded, inputSchemaDefinition: schema);
 for (int i = 8000; i < 8005; i++)
@@ -62,6 +79,17 @@ for (int i = 8000; i < 8005; i++)
     Console.WriteLine($"digit {images[i].Digit}: predicted {p.PredictedDigit} (p = {p.Score.Max():F3})");
 }
 Console.WriteLine($"reloaded model agrees: {agrees}");
+
+var confusion = new int[10, 10];
+for (int i = 0; i < predictions.Length; i++)
+    confusion[images[8000 + i].Digit, predictions[i].PredictedDigit]++;
+string curves = Path.Combine(output, "training.png"), matrix = Path.Combine(output, "confusion.png");
+Plots.TrainingCurves(display.History, "CnnMnist: loss and validation accuracy per epoch", curves);
+Plots.ConfusionMatrix(confusion, Enumerable.Range(0, 10).Select(d => d.ToString()).ToArray(),
+    $"CnnMnist: 2,000 test digits, accuracy {metrics.MicroAccuracy:F4}", matrix);
+Console.WriteLine($"plots: {curves}, {matrix}; per-epoch log: {options.TrainingLogPath}");
+Console.WriteLine($"saved model: {SampleOutput.Describe(path)}");
+return 0;
 
 /// <summary>Input row: the pixels and the digit.</summary>
 public sealed class DigitImage

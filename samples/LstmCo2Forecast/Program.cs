@@ -1,12 +1,26 @@
 // Forecasts the bundled Mauna Loa CO2 series one month ahead with an LSTM: trains on the first 80% of the months,
 // prints the test RMSE next to the seasonal-naive (12 months earlier) and persistence (last month) baselines,
-// and writes the test forecasts with their 95% bounds to a CSV file.
+// writes the test forecasts with their 95% bounds to a CSV file, and plots them against the measurements and the
+// training curves as PNG files.
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Extensions.Samples;
 using MLNet.Extensions.Trainers.Forecasting;
 
-string csv = Path.Combine(FindDataFolder(), "co2-concentration.csv");
+Console.WriteLine("LstmCo2Forecast: an LSTM forecasts the monthly Mauna Loa CO2 series one month ahead; loading the data...");
+string dataFolder;
+try
+{
+    dataFolder = MnistDigits.FindDataFolder(requiredFile: "co2-concentration.csv");
+}
+catch (DirectoryNotFoundException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+string outputFolder = SampleOutput.Folder(dataFolder, "LstmCo2Forecast");
+string csv = Path.Combine(dataFolder, "co2-concentration.csv");
 float[] series = File.ReadLines(csv).Skip(1)
     .Select(line => line.Split(','))
     .Select(parts => float.Parse(parts[1], CultureInfo.InvariantCulture))
@@ -18,8 +32,11 @@ Console.WriteLine($"{series.Length} months; training on the first {split}, testi
 var mlContext = new MLContext(seed: 1);
 IDataView train = mlContext.Data.LoadFromEnumerable(series[..split].Select(v => new Month { Co2 = v }));
 IDataView all = mlContext.Data.LoadFromEnumerable(series.Select(v => new Month { Co2 = v }));
+var display = new TrainingDisplay();
 var options = new LstmForecastingOptions
 {
+    BatchProgress = display.OnBatch,
+    TrainingLogPath = Path.Combine(outputFolder, "training.csv"),
     InputColumnName = nameof(Month.Co2),
     OutputColumnName = "Forecast",
     LowerBoundColumnName = "Lower",
@@ -34,7 +51,7 @@ var options = new LstmForecastingOptions
     ValidationFraction = 0.1f,
     Seed = 1,
 };
-LstmForecastingTransformer model = mlContext.Forecasting.ForecastByLstm(options).Fit(train);
+LstmForecastingTransformer model = display.Run(() => mlContext.Forecasting.ForecastByLstm(options, display.OnEpoch).Fit(train));
 var last = model.TrainingHistory[^1];
 Console.WriteLine($"trained {model.TrainingHistory.Count} epochs; last: {last}");
 
@@ -45,7 +62,7 @@ float[][] lower = scored.GetColumn<float[]>("Lower").ToArray();
 float[][] upper = scored.GetColumn<float[]>("Upper").ToArray();
 double model2 = 0, seasonal2 = 0, persistence2 = 0;
 int inside = 0;
-string output = Path.Combine(Path.GetTempPath(), "co2-forecast.csv");
+string output = Path.Combine(outputFolder, "co2-forecast.csv");
 using (var writer = new StreamWriter(output))
 {
     writer.WriteLine("Date,CO2,Forecast,Lower,Upper");
@@ -68,17 +85,22 @@ Console.WriteLine($"forecasts written to {output}");
 LstmForecastEngine engine = model.CreateForecastEngine(series[..split]);
 float first = engine.Predict().Forecast[0];
 Console.WriteLine($"engine forecast for {dates[split]}: {first:F3} ppm (actual {series[split]:F2}); agrees with batch scoring: {first == forecast[split - 1][0]}");
+Console.WriteLine($"the engine prints its next forecast as: {engine.Predict()}");
 
-static string FindDataFolder()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        string candidate = Path.Combine(dir.FullName, "samples", "data");
-        if (File.Exists(Path.Combine(candidate, "co2-concentration.csv")))
-            return candidate;
-    }
-    throw new DirectoryNotFoundException("No samples/data folder with co2-concentration.csv above the program.");
-}
+DateTime[] months = dates[split..].Select(d => DateTime.Parse(d, CultureInfo.InvariantCulture)).ToArray();
+string forecastPlot = Path.Combine(outputFolder, "forecast.png"), curves = Path.Combine(outputFolder, "training.png");
+Plots.Forecast(months, series[split..].Select(v => (double)v).ToArray(),
+    Enumerable.Range(split, n).Select(t => (double)forecast[t - 1][0]).ToArray(),
+    Enumerable.Range(split, n).Select(t => (double)lower[t - 1][0]).ToArray(),
+    Enumerable.Range(split, n).Select(t => (double)upper[t - 1][0]).ToArray(),
+    $"LstmCo2Forecast: test months, RMSE {Math.Sqrt(model2 / n):F3} ppm, bounds cover {100.0 * inside / n:F0}%", forecastPlot);
+Plots.TrainingCurves(display.History, "LstmCo2Forecast: loss and validation RMSE (standardized) per epoch", curves);
+string modelPath = Path.Combine(outputFolder, "co2-lstm.zip");
+mlContext.Model.Save(model, train.Schema, modelPath);
+Console.WriteLine($"plots: {forecastPlot}, {curves}; per-epoch log: {options.TrainingLogPath}");
+Console.WriteLine($"saved model: {SampleOutput.Describe(modelPath)}");
+return 0;
+
 
 /// <summary>One month of the series.</summary>
 public sealed class Month

@@ -44,16 +44,31 @@ public static class MnistDigits
         return digits;
     }
 
-    /// <summary>Walks up from <paramref name="start"/> to the folder holding <c>samples/data</c>, so samples and tests run from any bin folder.</summary>
-    public static string FindDataFolder(string? start = null)
+    /// <summary>
+    /// The bundled <c>samples/data</c> folder: named by MLNET_EXTENSIONS_DATA, or found by walking up from
+    /// <paramref name="start"/> (default: the program's folder, then the current folder), so samples and tests run from
+    /// any folder inside the repository. Throws <see cref="DirectoryNotFoundException"/> saying where it looked.
+    /// </summary>
+    public static string FindDataFolder(string? start = null, string requiredFile = "mnist-10k-labels-idx1-ubyte.gz")
     {
-        for (var dir = new DirectoryInfo(start ?? AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        string? named = Environment.GetEnvironmentVariable("MLNET_EXTENSIONS_DATA");
+        if (!string.IsNullOrEmpty(named) && File.Exists(Path.Combine(named, requiredFile)))
+            return named;
+        string[] starts = start is not null ? [start] : [AppContext.BaseDirectory, Environment.CurrentDirectory];
+        foreach (string first in starts)
         {
-            string candidate = Path.Combine(dir.FullName, "samples", "data");
-            if (File.Exists(Path.Combine(candidate, "mnist-10k-labels-idx1-ubyte.gz")))
-                return candidate;
+            for (var dir = new DirectoryInfo(first); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "samples", "data");
+                if (File.Exists(Path.Combine(candidate, requiredFile)))
+                    return candidate;
+            }
         }
-        throw new DirectoryNotFoundException($"No samples/data folder with the MNIST files above '{start ?? AppContext.BaseDirectory}'.");
+        throw new DirectoryNotFoundException(
+            $"Could not find the sample data ({requiredFile}): no samples/data folder above {string.Join(" or ", starts.Select(s => $"'{s}'"))}"
+            + (string.IsNullOrEmpty(named) ? "" : $", and MLNET_EXTENSIONS_DATA='{named}' does not hold it")
+            + ". Run the sample from inside the repository (dotnet run --project samples/<Name> from any folder of it works),"
+            + " or set MLNET_EXTENSIONS_DATA to the folder that holds the files.");
     }
 
     private static byte[] ReadGzip(string path)

@@ -138,6 +138,7 @@ internal sealed class LstmForecastModel
         var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, targets), log, progress)
         {
             DataShape = (training, t),
+            SamplesPerEpochHint = training,
         };
         IReadOnlyList<TrainingProgress> history = loop.Run(trainable, Epoch,
             validation > 0 ? () => Windows(validationStarts, validation) : null);

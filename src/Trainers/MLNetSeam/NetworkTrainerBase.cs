@@ -93,8 +93,10 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             Validate(validation, options, layout, outputs, "validation");
 
         var mlContext = new MLContext(options.Seed);
+        long trainRows = rows;
         if (splitValidation && validation is null && options.ValidationFraction > 0)
         {
+            trainRows = (long)Math.Round(rows * (1 - options.ValidationFraction));
             var split = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: options.Seed);
             train = split.TrainSet;
             validation = split.TestSet;
@@ -121,6 +123,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         {
             Augment = _factory.CreateAugmentation(layout),
             DataShape = (rows, layout.Size),
+            SamplesPerEpochHint = trainRows,
         };
         IDataView? validationView = validation;
         return new Prepared(predictor, trainable, loop, Epoch, validationView is null ? null : () => Read(validationView));

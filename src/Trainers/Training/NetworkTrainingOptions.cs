@@ -87,6 +87,11 @@ public abstract record NetworkTrainingOptions
     /// (or mpiexec, srun). <see cref="BatchSize"/> is then the global batch that the ranks split between them.
     /// </summary>
     public DistributedMode Distributed { get; init; } = DistributedMode.Auto;
+    /// <summary>Called after every training batch (progress bars, time left); the per-epoch report is the trainer's progress callback.</summary>
+    public Action<BatchProgress>? BatchProgress { get; init; }
+
+    /// <summary>CSV file that receives one row per epoch as training goes (see the README for its columns); null writes none.</summary>
+    public string? TrainingLogPath { get; init; }
 
     /// <summary>Checked once per batch, so a cancelled training stops within one batch (OperationCanceledException).</summary>
     public CancellationToken CancellationToken { get; init; }
@@ -113,6 +118,7 @@ public abstract record NetworkTrainingOptions
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "zero (off) or positive");
         Require(ThreadCount is null or >= 1, nameof(ThreadCount), ThreadCount!, "null or at least 1");
         Require(Enum.IsDefined(Distributed), nameof(Distributed), Distributed, "Auto, None or Mpi");
+        Require(TrainingLogPath is null || !string.IsNullOrWhiteSpace(TrainingLogPath), nameof(TrainingLogPath), TrainingLogPath, "null or a file path");
     }
 
     /// <summary>Throws the <see cref="ArgumentException"/> every option check uses.</summary>

@@ -39,6 +39,9 @@ internal sealed class TrainingLoop
     /// <summary>Called on every training batch before the forward pass (data augmentation).</summary>
     public Action<TrainingBatch>? Augment { get; init; }
 
+    /// <summary>Training samples an epoch is expected to hold, for the first epoch's time estimate; later epochs count.</summary>
+    public long? SamplesPerEpochHint { get; init; }
+
     /// <summary>
     /// Trains <paramref name="network"/>. <paramref name="trainBatches"/> yields the shuffled batches of one epoch (0-based);
     /// <paramref name="validationBatches"/>, when given, yields the validation batches. Returns the per-epoch history.
@@ -98,6 +101,9 @@ internal sealed class TrainingLoop
             _log($"Data-parallel training on {_parallel.Size} ranks ({_world.Description}), {KernelThreadScope.CurrentThreadCount} threads each.");
             _parallel.Start(_options, buffer, network.OutputSize, DataShape.Rows, DataShape.FeatureSize);
         }
+        long? epochSamples = SamplesPerEpochHint;
+        double validationSeconds = 0;
+        using TrainingCsvLog? csv = _options.TrainingLogPath is string csvPath ? new TrainingCsvLog(csvPath) : null;
 
         for (int epoch = firstEpoch; epoch < endEpoch; epoch++)
         {
@@ -105,6 +111,7 @@ internal sealed class TrainingLoop
             double lossSum = 0;
             long samples = 0;
             long epochStart = clock.ElapsedTicks;
+            int batches = 0;
             foreach (TrainingBatch batch in Shard(trainBatches(epoch)))
             {
                 _options.CancellationToken.ThrowIfCancellationRequested();
@@ -136,6 +143,8 @@ internal sealed class TrainingLoop
                 _parallel?.AfterStep(buffer.Values);
                 lossSum += loss;
                 samples += batchSamples;
+                if (_options.BatchProgress is not null)
+                    ReportBatch(epoch, ++batches, samples, lossSum, clock, epochStart, epochSamples, validationSeconds);
             }
             if (samples == 0)
                 throw new InvalidOperationException("The training data has no rows.");
@@ -145,6 +154,8 @@ internal sealed class TrainingLoop
                 _parallel.AverageState(buffer.State);
                 _parallel.CheckWeights(buffer.Values);
             }
+            epochSamples = samples;
+            long validationStart = clock.ElapsedTicks;
 
             double? validationLoss = null, validationMetric = null;
             if (validationBatches is not null)
@@ -166,13 +177,25 @@ internal sealed class TrainingLoop
                 }
             }
 
+            // Mean validation time per epoch so far, for the time-left estimate of the batch reports.
+            if (validationBatches is not null)
+                validationSeconds = (validationSeconds * epoch + (clock.ElapsedTicks - validationStart) / (double)Stopwatch.Frequency) / (epoch + 1);
+
+            bool stopEarly = _options.EarlyStoppingPatience > 0 && epochsWithoutImprovement >= _options.EarlyStoppingPatience
+                && epoch + 1 < endEpoch;
             var progress = new TrainingProgress(epoch + 1, endEpoch, learningRate, lossSum / samples,
-                validationLoss, validationMetric, _loss.MetricName, samples / Math.Max(seconds, 1e-9), clock.Elapsed);
+                validationLoss, validationMetric, _loss.MetricName, samples / Math.Max(seconds, 1e-9), clock.Elapsed)
+            {
+                StopReason = stopEarly
+                    ? $"early stopping: validation loss has not improved for {epochsWithoutImprovement} epochs (best {bestLoss:F4} at epoch {epoch + 1 - epochsWithoutImprovement})"
+                    : null,
+            };
             history.Add(progress);
             _log(progress.ToString());
+            csv?.Write(progress);
             _progress?.Invoke(progress);
 
-            if (_options.EarlyStoppingPatience > 0 && epochsWithoutImprovement >= _options.EarlyStoppingPatience)
+            if (stopEarly)
             {
                 _log($"Early stopping after epoch {epoch + 1}: validation loss has not improved for {epochsWithoutImprovement} epochs.");
                 break;
@@ -186,6 +209,23 @@ internal sealed class TrainingLoop
             _log($"Restored the weights with the lowest validation loss ({bestLoss:F4}).");
         }
         return history;
+    }
+
+    private void ReportBatch(int epoch, int batch, long samples, double lossSum, Stopwatch clock, long epochStart,
+        long? epochSamples, double validationSeconds)
+    {
+        double seconds = (clock.ElapsedTicks - epochStart) / (double)Stopwatch.Frequency;
+        double rate = samples / Math.Max(seconds, 1e-9);
+        long? total = epochSamples is long expected ? Math.Max(expected, samples) : null;
+        TimeSpan? left = null;
+        if (total is long perEpoch)
+        {
+            int epochsAfter = _options.Epochs - epoch - 1;
+            double leftSeconds = (perEpoch - samples + (double)epochsAfter * perEpoch) / rate + (epochsAfter + 1) * validationSeconds;
+            left = TimeSpan.FromSeconds(Math.Min(leftSeconds, TimeSpan.MaxValue.TotalSeconds / 2));
+        }
+        _options.BatchProgress!(new BatchProgress(epoch + 1, _options.Epochs, batch, samples, total, lossSum / samples, rate,
+            clock.Elapsed, left));
     }
 
     /// <summary>Mean loss and the task's metric over <paramref name="batches"/>, in inference mode.</summary>

@@ -14,9 +14,13 @@ public sealed record TrainingProgress(
     int Epoch, int Epochs, double LearningRate, double TrainLoss, double? ValidationLoss, double? ValidationMetric,
     string MetricName, double SamplesPerSecond, TimeSpan Elapsed)
 {
+    /// <summary>Why training ends after this epoch before the planned epochs (early stopping), else null; not kept in saved models.</summary>
+    public string? StopReason { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"epoch {Epoch}/{Epochs}: lr {LearningRate:G3}, train loss {TrainLoss:F4}" +
         (ValidationLoss is double v ? $", validation loss {v:F4}, {MetricName} {ValidationMetric:F4}" : "") +
-        $", {SamplesPerSecond:F0} samples/s, {Elapsed.TotalSeconds:F1} s";
+        $", {SamplesPerSecond:F0} samples/s, {Elapsed.TotalSeconds:F1} s" +
+        (StopReason is null ? "" : $"; stopping: {StopReason}");
 }
