@@ -75,7 +75,11 @@ public abstract record NetworkTrainingOptions
     /// <summary>Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Kernel threads for this Fit only; null takes the process default, KernelSettings.ThreadCount (every core unless changed); under MPI that divided by the ranks on this host.</summary>
+    /// <summary>
+    /// Kernel threads for this Fit only; null takes the process default, KernelSettings.ThreadCount (every core unless changed;
+    /// under MPI, that divided by the ranks on this host). Only the speed depends on it: batches run as fixed-size
+    /// sub-batches, so the trained model is the same bit for bit on any count.
+    /// </summary>
     public int? ThreadCount { get; init; }
 
     /// <summary>

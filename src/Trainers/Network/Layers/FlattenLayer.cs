@@ -15,5 +15,9 @@ internal sealed class FlattenLayer : Layer
 
     public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
         ReadOnlySpan<float> dOutput, Span<float> dInput)
-        => dOutput.CopyTo(dInput);
+    {
+        // A first layer is not asked for the input gradient.
+        if (!dInput.IsEmpty)
+            dOutput.CopyTo(dInput);
+    }
 }
