@@ -18,9 +18,12 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
 {
     internal const string LoaderSignature = "MLNetExtNetFeaturizer";
 
-    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network").
+    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network"); 0x00010003 checksummed
+    // payload (covering the column names too), history without timings.
+    private const uint ChecksummedVersion = 0x00010003;
+
     private static VersionInfo GetVersionInfo() =>
-        ModelVersions.Create("MLNXNFEA", 0x00010002, 0x00010001, LoaderSignature, typeof(NetworkFeaturizerTransformer));
+        ModelVersions.Create("MLNXNFEA", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(NetworkFeaturizerTransformer));
 
     private readonly NetworkPredictor _predictor;
 
@@ -33,10 +36,20 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
     private NetworkFeaturizerTransformer(IHost host, ModelLoadContext ctx)
         : base(host, ctx)
     {
-        // *** Binary format *** (after the column pairs): NetworkPredictorFormat (kind, network, history).
+        // *** Binary format *** (after the column pairs): ChecksummedPayload of NetworkPredictorFormat (kind, network,
+        // history), whose checksum also covers the column names; before 0x00010003 the NetworkPredictorFormat bare.
         try
         {
-            _predictor = NetworkPredictorFormat.Read(ctx.Reader);
+            if (ctx.Header.ModelVerWritten >= ChecksummedVersion)
+            {
+                BinaryReader payload = ChecksummedPayload.Read(ctx.Reader, nameof(NetworkFeaturizerTransformer), ChecksummedPayload.ColumnContext(ColumnPairs));
+                _predictor = NetworkPredictorFormat.Read(payload);
+                ChecksummedPayload.CheckFullyRead(payload, nameof(NetworkFeaturizerTransformer));
+            }
+            else
+            {
+                _predictor = NetworkPredictorFormat.Read(ctx.Reader, historyWithTimings: true);
+            }
         }
         catch (EndOfStreamException e)
         {
@@ -59,7 +72,7 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
         SaveColumns(ctx);
-        NetworkPredictorFormat.Write(ctx.Writer, _predictor);
+        ChecksummedPayload.Write(ctx.Writer, payload => NetworkPredictorFormat.Write(payload, _predictor), ChecksummedPayload.ColumnContext(ColumnPairs));
     }
 
     /// <inheritdoc />

@@ -205,8 +205,9 @@ internal sealed class LstmForecastModel
         int window = reader.ReadInt32(), horizon = reader.ReadInt32(), order = reader.ReadInt32();
         float mean = reader.ReadSingle(), scale = reader.ReadSingle(), confidence = reader.ReadSingle();
         if (window is < 1 or > 1_000_000 || horizon is < 1 or > 1_000_000 || order is not (0 or 1) || !float.IsFinite(mean)
-            || !(scale > 0) || !float.IsFinite(scale) || !(confidence is > 0 and < 1))
-            throw new InvalidDataException("The saved forecaster's settings are invalid.");
+            || !(scale > 0) || !float.IsFinite(scale) || !(confidence is > 0 and < 1) || !FloatBlock.Fits(reader, horizon))
+            throw new InvalidDataException(
+                $"The saved forecaster's settings (window {window}, horizon {horizon}, differencing {order}, mean {mean}, scale {scale}, confidence {confidence}) are invalid.");
         var residuals = new float[horizon];
         NeuralNetwork network;
         if (version == 1)

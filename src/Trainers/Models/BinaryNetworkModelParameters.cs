@@ -15,8 +15,9 @@ public sealed class BinaryNetworkModelParameters : NetworkModelParametersBase<fl
     internal const string LoaderSignature = "MLNetExtNetBinary";
     private const string RegistrationName = "BinaryNetworkModel";
 
-    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network").(network predictor format with history); 0x00010002 the one network format (kind "network").
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNBIN", 0x00010002, 0x00010001, LoaderSignature, typeof(BinaryNetworkModelParameters));
+    // Version history: 0x00010001 initial (network predictor format with history); 0x00010002 the one network format
+    // (kind "network"); 0x00010003 checksummed payload, history without timings.
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNBIN", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(BinaryNetworkModelParameters));
 
     private readonly VectorDataViewType _inputType;
 

@@ -16,8 +16,9 @@ public sealed class MulticlassNetworkModelParameters : NetworkModelParametersBas
     internal const string LoaderSignature = "MLNetExtNetMulticlass";
     private const string RegistrationName = "MulticlassNetworkModel";
 
-    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network").(network predictor format with history); 0x00010002 the one network format (kind "network").
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNMCL", 0x00010002, 0x00010001, LoaderSignature, typeof(MulticlassNetworkModelParameters));
+    // Version history: 0x00010001 initial (network predictor format with history); 0x00010002 the one network format
+    // (kind "network"); 0x00010003 checksummed payload, history without timings.
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNMCL", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(MulticlassNetworkModelParameters));
 
     private readonly VectorDataViewType _inputType;
     private readonly VectorDataViewType _outputType;

@@ -5,7 +5,8 @@ namespace MLNet.Extensions.Trainers.Models;
 
 /// <summary>
 /// Saved form of a <see cref="NetworkPredictor"/>: string kind tag ("network"; the older "cnn" and "lstm" are still read),
-/// the network in that kind's format, then the training history in <see cref="TrainingHistoryFormat"/>.
+/// the network in that kind's format, then the training history in <see cref="TrainingHistoryFormat"/>. Components that
+/// hold it save it inside a <see cref="Transforms.Persistence.ChecksummedPayload"/> since their checksummed versions.
 /// </summary>
 internal static class NetworkPredictorFormat
 {
@@ -24,12 +25,15 @@ internal static class NetworkPredictorFormat
         TrainingHistoryFormat.Write(writer, predictor.History);
     }
 
-    /// <summary>Reads what <see cref="Write"/> wrote, or an older kind; <see cref="InvalidDataException"/> says which part is wrong.</summary>
-    public static NetworkPredictor Read(BinaryReader reader)
+    /// <summary>
+    /// Reads what <see cref="Write"/> wrote, or an older kind (<paramref name="historyWithTimings"/> for files written before
+    /// the checksummed versions); <see cref="InvalidDataException"/> says which part is wrong.
+    /// </summary>
+    public static NetworkPredictor Read(BinaryReader reader, bool historyWithTimings = false)
     {
         string kind = reader.ReadString();
         if (!s_readers.TryGetValue(kind, out var read))
             throw new InvalidDataException($"Unknown network kind '{kind}'; this library reads {string.Join(", ", s_readers.Keys)}.");
-        return new NetworkPredictor(read(reader)) { History = TrainingHistoryFormat.Read(reader) };
+        return new NetworkPredictor(read(reader)) { History = TrainingHistoryFormat.Read(reader, historyWithTimings) };
     }
 }
