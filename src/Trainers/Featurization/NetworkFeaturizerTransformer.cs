@@ -60,6 +60,8 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
     internal static NetworkFeaturizerTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
+        if (ctx.Header.ModelVerWritten >= ChecksummedVersion)
+            ChecksummedPayload.VerifyAfterColumns(ctx, nameof(NetworkFeaturizerTransformer));
         return new NetworkFeaturizerTransformer(env.Register(nameof(NetworkFeaturizerTransformer)), ctx);
     }
 

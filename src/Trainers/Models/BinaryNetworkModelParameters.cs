@@ -30,6 +30,8 @@ public sealed class BinaryNetworkModelParameters : NetworkModelParametersBase<fl
     private BinaryNetworkModelParameters(IHostEnvironment env, ModelLoadContext ctx)
         : base(env, RegistrationName, ctx)
     {
+        if (Predictor.OutputSize != 1)
+            throw new InvalidDataException($"{RegistrationName}: the saved network writes {Predictor.OutputSize} values; a binary classifier writes 1.");
         _inputType = InputVectorType();
     }
 

@@ -49,6 +49,8 @@ public sealed class StandardizeSequenceTransformer : OneToOneTransformerBase
     internal static StandardizeSequenceTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
+        if (ctx.Header.ModelVerWritten >= ChecksummedVersion)
+            ChecksummedPayload.VerifyAfterColumns(ctx, nameof(StandardizeSequenceTransformer));
         return new StandardizeSequenceTransformer(env.Register(nameof(StandardizeSequenceTransformer)), ctx);
     }
 
