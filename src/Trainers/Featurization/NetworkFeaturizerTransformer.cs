@@ -48,7 +48,7 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
             }
             else
             {
-                _predictor = NetworkPredictorFormat.Read(ctx.Reader, historyWithTimings: true);
+                _predictor = NetworkPredictorFormat.Read(ctx.Reader, beforeChecksums: true);
             }
         }
         catch (EndOfStreamException e)
@@ -107,18 +107,23 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
             disposer = null!;
             ValueGetter<VBuffer<float>> source = input.GetGetter<VBuffer<float>>(input.Schema[ColMapNewToOld[iinfo]]);
             // One session per getter: each cursor (and so each thread or prediction engine) scores with its own buffers.
-            IPredictorSession session = _owner._predictor.CreateSession();
-            var dense = new float[_owner._predictor.InputSize];
+            NetworkPredictor predictor = _owner._predictor;
+            IPredictorSession session = predictor.CreateSession();
+            var dense = new float[predictor.InputSize];
+            string column = input.Schema[ColMapNewToOld[iinfo]].Name;
             VBuffer<float> buffer = default;
             ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
             {
                 source(ref buffer);
                 if (buffer.Length > dense.Length)
-                    throw new InvalidOperationException($"The feature vector has {buffer.Length} values; the network reads at most {dense.Length}.");
+                    throw predictor.SizeError(buffer.Length, column, input.Position);
                 Array.Clear(dense);
                 buffer.CopyTo(dense);
                 var editor = VBufferEditor.Create(ref destination, _owner.FeatureSize);
-                session.Featurize(dense.AsSpan(0, _owner._predictor.VariableLength ? buffer.Length : dense.Length), editor.Values);
+                if (predictor.CheckRow(dense.AsSpan(0, buffer.Length), column, input.Position))
+                    session.Featurize(dense.AsSpan(0, buffer.Length), editor.Values);
+                else
+                    editor.Values.Fill(float.NaN);
                 destination = editor.Commit();
             };
             return getter;

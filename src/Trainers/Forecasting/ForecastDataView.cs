@@ -52,6 +52,10 @@ internal sealed class ForecastDataView : SeriesDataView
                 return false;
             float value = 0;
             _value(ref value);
+            if (!float.IsFinite(value) && !_model.NonFiniteInputsGiveNaN)
+                throw new InvalidOperationException(
+                    $"Series column '{_parent.InputColumnName}' has a non-finite value ({value}) at row {InputCursor.Position}; the forecaster needs " +
+                    "finite values (replace missing values first, or train with ScoreNonFiniteAsNaN = true to get NaN forecasts).");
             if (_seen < _recent.Length)
             {
                 _recent[_seen++] = value;

@@ -51,6 +51,9 @@ internal sealed class LstmForecastModel
     /// <summary>Probability mass inside the bounds.</summary>
     public float ConfidenceLevel { get; }
 
+    /// <summary>Whether a non-finite value in the scored series gives NaN forecasts instead of an error.</summary>
+    public bool NonFiniteInputsGiveNaN { get; private init; }
+
     /// <summary>Per-epoch training history.</summary>
     public IReadOnlyList<TrainingProgress> History { get; set; } = [];
 
@@ -139,6 +142,7 @@ internal sealed class LstmForecastModel
         var model = new LstmForecastModel(t, h, options.DifferencingOrder, (float)mean, scale, network, new float[h], options.ConfidenceLevel)
         {
             History = history,
+            NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
         };
         model.MeasureResiduals(series, training);
         return model;
@@ -184,8 +188,9 @@ internal sealed class LstmForecastModel
     /// <summary>A scratch area for <see cref="Forecast"/>; one per thread.</summary>
     public ForecastSession CreateSession() => new(this);
 
-    // Binary format (version 2): int32 windowSize, horizon, differencingOrder; float32 mean, scale, confidenceLevel;
-    // FloatBlock residualStd; the network in NetworkFormat. Version 1 had, instead of the network, int32 hiddenSize,
+    // Binary format (version 3): int32 windowSize, horizon, differencingOrder; float32 mean, scale, confidenceLevel;
+    // FloatBlock residualStd; the network in NetworkFormat; byte scoring flags (bit 0: non-finite inputs give NaN).
+    // Version 2 had no flags. Version 1 had, instead of the network, int32 hiddenSize,
     // layerCount; bool everyStep (before the residuals) and the LSTM parameters after them.
     public void Save(BinaryWriter writer)
     {
@@ -197,9 +202,10 @@ internal sealed class LstmForecastModel
         writer.Write(ConfidenceLevel);
         FloatBlock.Write(writer, ResidualStd);
         NetworkFormat.Write(writer, Network);
+        writer.Write((byte)(NonFiniteInputsGiveNaN ? 1 : 0));
     }
 
-    /// <summary>Reads what <see cref="Save"/> wrote (or format <paramref name="version"/> 1), checking every field.</summary>
+    /// <summary>Reads what <see cref="Save"/> wrote (format <paramref name="version"/> 3, or the older 1 and 2), checking every field.</summary>
     public static LstmForecastModel Load(BinaryReader reader, int version)
     {
         int window = reader.ReadInt32(), horizon = reader.ReadInt32(), order = reader.ReadInt32();
@@ -229,7 +235,10 @@ internal sealed class LstmForecastModel
                 throw new InvalidDataException(
                     $"The saved forecaster's network reads {network.Layout.Shape} and writes {network.OutputSize} values; window {window} and horizon {horizon} need ({window} steps x 1) and {horizon} or {window * horizon}.");
         }
-        return new LstmForecastModel(window, horizon, order, mean, scale, network, residuals, confidence);
+        byte flags = version >= 3 ? reader.ReadByte() : (byte)0;
+        if (flags > 1)
+            throw new InvalidDataException($"The saved forecaster's scoring flags ({flags}) are invalid.");
+        return new LstmForecastModel(window, horizon, order, mean, scale, network, residuals, confidence) { NonFiniteInputsGiveNaN = flags == 1 };
     }
 
     /// <summary>The forecaster's network: stacked LSTM layers over the window and a dense layer of Horizon outputs.</summary>

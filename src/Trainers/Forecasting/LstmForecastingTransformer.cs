@@ -126,7 +126,7 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
                 ? ChecksummedPayload.Read(ctx.Reader, nameof(LstmForecastingTransformer)) : ctx.Reader;
             string input = reader.ReadString(), output = reader.ReadString();
             string? lower = ReadOptional(reader), upper = ReadOptional(reader);
-            LstmForecastModel model = LstmForecastModel.Load(reader, version == 0x00010001 ? 1 : 2);
+            LstmForecastModel model = LstmForecastModel.Load(reader, version == 0x00010001 ? 1 : version < ChecksummedVersion ? 2 : 3);
             model.History = TrainingHistoryFormat.Read(reader, withTimings: version < ChecksummedVersion);
             if (version >= ChecksummedVersion)
                 ChecksummedPayload.CheckFullyRead(reader, nameof(LstmForecastingTransformer));

@@ -84,6 +84,8 @@ public sealed class BinaryNetworkModelParameters : NetworkModelParametersBase<fl
         return source =>
         {
             int length = Densify(source, dense);
+            if (length < 0)
+                return float.NaN;
             session.Predict(dense.AsSpan(0, Predictor.VariableLength ? length : dense.Length), output);
             return output[0];
         };

@@ -66,6 +66,12 @@ public sealed class MulticlassNetworkModelParameters : NetworkModelParametersBas
         {
             int length = Densify(source, dense);
             var editor = VBufferEditor.Create(ref destination, classes);
+            if (length < 0)
+            {
+                editor.Values.Fill(float.NaN);
+                destination = editor.Commit();
+                return;
+            }
             session.Predict(dense.AsSpan(0, Predictor.VariableLength ? length : dense.Length), editor.Values);
             SoftmaxCrossEntropy.Softmax(1, classes, editor.Values, editor.Values);
             destination = editor.Commit();

@@ -34,7 +34,7 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
             }
             else
             {
-                Predictor = NetworkPredictorFormat.Read(ctx.Reader, historyWithTimings: true);
+                Predictor = NetworkPredictorFormat.Read(ctx.Reader, beforeChecksums: true);
             }
         }
         catch (EndOfStreamException e)
@@ -66,9 +66,19 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
     /// <summary>The penultimate layer's activations for one sample: a learned representation other trainers can use.</summary>
     public float[] Featurize(ReadOnlySpan<float> features)
     {
-        if (features.Length != Predictor.InputSize && !Predictor.VariableLength)
-            throw new ArgumentException($"Expected {Predictor.InputSize} features, got {features.Length}.", nameof(features));
         var result = new float[Predictor.FeatureSize];
+        try
+        {
+            if (!Predictor.CheckRow(features))
+            {
+                Array.Fill(result, float.NaN);
+                return result;
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException(e.Message, nameof(features), e);
+        }
         Predictor.CreateSession().Featurize(features, result);
         return result;
     }
@@ -88,15 +98,17 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
         ChecksummedPayload.Write(ctx.Writer, payload => NetworkPredictorFormat.Write(payload, Predictor));
     }
 
-    /// <summary>Copies a feature vector into <paramref name="dense"/>, checking its length against the network.</summary>
+    /// <summary>
+    /// Copies a feature vector into <paramref name="dense"/> and checks it (<see cref="NetworkPredictor.CheckRow"/>); returns
+    /// the used length, or -1 when the row has a non-finite value and the model scores such rows as NaN.
+    /// </summary>
     private protected int Densify(in VBuffer<float> source, float[] dense)
     {
         int length = source.Length;
-        if (Predictor.VariableLength ? length > Predictor.InputSize : length != Predictor.InputSize)
-            throw new InvalidOperationException(
-                $"{GetType().Name}: the feature vector has {length} values; the network expects {(Predictor.VariableLength ? "at most " : "")}{Predictor.InputSize}.");
+        if (length > dense.Length)
+            throw Predictor.SizeError(length);
         Array.Clear(dense);
         source.CopyTo(dense);
-        return length;
+        return Predictor.CheckRow(dense.AsSpan(0, length)) ? length : -1;
     }
 }

@@ -60,6 +60,11 @@ public sealed class RegressionNetworkModelParameters : NetworkModelParametersBas
         ValueMapper<VBuffer<float>, float> map = (in VBuffer<float> source, ref float value) =>
         {
             int length = Densify(source, dense);
+            if (length < 0)
+            {
+                value = float.NaN;
+                return;
+            }
             session.Predict(dense.AsSpan(0, Predictor.VariableLength ? length : dense.Length), output);
             value = output[0];
         };

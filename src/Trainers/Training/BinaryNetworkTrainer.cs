@@ -14,6 +14,11 @@ public sealed class BinaryNetworkTrainer
             new SchemaShape.Column(factory.Options.LabelColumnName, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, isKey: false),
             progress)
     {
+        // ML.NET's binary scorer binds only known-size feature vectors; say so now rather than after training.
+        if (factory.AcceptsVariableLength)
+            throw new ArgumentException(
+                "Option VariableLength is true, but ML.NET's binary classification scorer needs a fixed-size feature vector; " +
+                "pad the sequences to one length, or train a multiclass classifier with 2 classes (a key label) instead.", "VariableLength");
     }
 
     /// <inheritdoc />

@@ -72,7 +72,11 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
 
         NeuralNetwork network = _factory.Create(layout, outputs, _task);
         var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)options.Seed + 1);
-        var predictor = new NetworkPredictor(network);
+        var predictor = new NetworkPredictor(network)
+        {
+            FeatureColumnName = options.FeatureColumnName,
+            NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
+        };
         var batch = new TrainingBatch(options.BatchSize, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
 
         IEnumerable<TrainingBatch> Read(IDataView view)

@@ -75,6 +75,12 @@ public abstract record NetworkTrainingOptions
     /// <summary>Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Scoring a row with a NaN or infinite feature gives NaN scores when true; when false (the default) it throws naming
+    /// the column and row, as training does. Saved with the model.
+    /// </summary>
+    public bool ScoreNonFiniteAsNaN { get; init; }
+
     /// <summary>Kernel threads; null uses every core.</summary>
     public int? ThreadCount { get; init; }
 

@@ -69,7 +69,7 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
         throw new InvalidOperationException("A sliding window depends on earlier rows, so there is no row-to-row mapper.");
 
     // Binary format: ChecksummedPayload of (string input, output; bool + string target; int32 window, horizon, stride,
-    // differencing, featuresPerStep); before 0x00010002 the same fields bare.
+    // differencing, featuresPerStep; byte allowNonFinite); before 0x00010002 the same fields bare, without the flag.
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ctx.CheckAtModel();
@@ -88,6 +88,7 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
         w.Write(Options.Stride);
         w.Write(Options.DifferencingOrder);
         w.Write(FeaturesPerStep);
+        w.Write((byte)(Options.AllowNonFiniteValues ? 1 : 0));
     }
 
     internal static SlidingWindowTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
@@ -118,7 +119,13 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
             };
             int features = r.ReadInt32();
             if (checksummed)
+            {
+                byte allow = r.ReadByte();
+                if (allow > 1)
+                    throw new InvalidDataException($"SlidingWindowTransformer: the saved non-finite flag is {allow}; expected 0 or 1.");
+                options = options with { AllowNonFiniteValues = allow == 1 };
                 ChecksummedPayload.CheckFullyRead(r, nameof(SlidingWindowTransformer));
+            }
             options.Validate();
             if (features < 1)
                 throw new InvalidDataException($"SlidingWindowTransformer: {features} features per step is invalid.");
