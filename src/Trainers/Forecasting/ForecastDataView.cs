@@ -13,7 +13,7 @@ internal sealed class ForecastDataView : SeriesDataView
     private readonly LstmForecastingTransformer _parent;
 
     public ForecastDataView(LstmForecastingTransformer parent, IDataView input, DataViewSchema schema)
-        : base(input, schema, parent.InputColumnName, keepsEveryRow: true)
+        : base(parent.Host, input, schema, parent.InputColumnName, keepsEveryRow: true)
     {
         _parent = parent;
     }
@@ -50,6 +50,7 @@ internal sealed class ForecastDataView : SeriesDataView
         {
             if (!InputCursor.MoveNext())
                 return false;
+            ThrowIfCancelled();
             float value = 0;
             _value(ref value);
             if (!float.IsFinite(value) && !_model.NonFiniteInputsGiveNaN)

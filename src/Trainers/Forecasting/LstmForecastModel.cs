@@ -62,7 +62,7 @@ internal sealed class LstmForecastModel
 
     /// <summary>Trains on <paramref name="series"/> (time order); throws naming the problem when it is too short or not finite.</summary>
     public static LstmForecastModel Train(ReadOnlySpan<float> series, LstmForecastingOptions options, Action<string> log,
-        Action<TrainingProgress>? progress)
+        Action<TrainingProgress>? progress, Action? checkCancelled = null)
     {
         options.Validate();
         if (series.Length < options.MinimumSeriesLength + 1)
@@ -135,7 +135,7 @@ internal sealed class LstmForecastModel
         }
 
         int[] validationStarts = Enumerable.Range(training, validation).ToArray();
-        var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, targets), log, progress);
+        var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, targets), log, progress) { CheckCancelled = checkCancelled };
         IReadOnlyList<TrainingProgress> history = loop.Run(trainable, Epoch,
             validation > 0 ? () => Windows(validationStarts, validation) : null);
 

@@ -41,6 +41,8 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
 
     internal LstmForecastModel Model { get; }
 
+    internal IHost Host => _host;
+
     /// <summary>The series column.</summary>
     public string InputColumnName { get; }
 

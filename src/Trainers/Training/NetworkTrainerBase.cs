@@ -21,12 +21,14 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
     private readonly INetworkFactory _factory;
     private readonly PredictionTask _task;
     private readonly Action<TrainingProgress>? _progress;
+    private readonly IHostEnvironment _env;
 
     private protected NetworkTrainerBase(IHostEnvironment env, string name, INetworkFactory factory, PredictionTask task,
         SchemaShape.Column label, Action<TrainingProgress>? progress)
         : base(Contracts.CheckRef(env, nameof(env)).Register(name), FeatureShape(factory), label)
     {
         factory.Options.Validate();
+        _env = env;
         _factory = factory;
         _task = task;
         _progress = progress;
@@ -94,6 +96,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         var loop = new TrainingLoop(options, new LossFunction(_task, outputs), message => channel.Info(message), _progress)
         {
             Augment = _factory.CreateAugmentation(layout),
+            CheckCancelled = CheckCancelled,
         };
         predictor.History = loop.Run(trainable, Epoch, validation is null ? null : () => Read(validation));
         return CreateModel(predictor);
@@ -103,12 +106,22 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
     {
         var batch = new TrainingBatch(256, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
         using var reader = new DataViewBatchReader(data, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs);
-        while (reader.Fill(batch))
+        do
         {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            CheckCancelled();
         }
+        while (reader.Fill(batch));
         if (reader.RowsRead == 0)
             throw new InvalidOperationException($"The {role} data has no rows.");
         return reader.RowsRead;
+    }
+
+    /// <summary>ML.NET's cancellation: our host is cancelled with its context, and the context itself for hosts made after.</summary>
+    private void CheckCancelled()
+    {
+        Host.CheckAlive();
+        _env.CheckAlive();
     }
 
     private static SchemaShape.Column FeatureShape(INetworkFactory factory) => new(

@@ -81,6 +81,12 @@ public abstract record NetworkTrainingOptions
     /// </summary>
     public bool ScoreNonFiniteAsNaN { get; init; }
 
+    /// <summary>
+    /// Cancels Fit (and the forecaster's training) within one batch with an <see cref="OperationCanceledException"/>; ML.NET's
+    /// <c>MLContext.CancelExecution()</c> does the same. Not saved with the model.
+    /// </summary>
+    public CancellationToken CancellationToken { get; init; }
+
     /// <summary>Kernel threads; null uses every core.</summary>
     public int? ThreadCount { get; init; }
 

@@ -26,6 +26,15 @@ internal sealed class TrainingLoop
     /// <summary>Called on every training batch before the forward pass (data augmentation).</summary>
     public Action<TrainingBatch>? Augment { get; init; }
 
+    /// <summary>Throws <see cref="OperationCanceledException"/> when the caller's host is cancelled; called before every batch.</summary>
+    public Action? CheckCancelled { get; init; }
+
+    private void ThrowIfCancelled()
+    {
+        _options.CancellationToken.ThrowIfCancellationRequested();
+        CheckCancelled?.Invoke();
+    }
+
     /// <summary>
     /// Trains <paramref name="network"/>. <paramref name="trainBatches"/> yields the shuffled batches of one epoch (0-based);
     /// <paramref name="validationBatches"/>, when given, yields the validation batches. Returns the per-epoch history.
@@ -63,8 +72,10 @@ internal sealed class TrainingLoop
             double lossSum = 0;
             long samples = 0;
             long epochStart = clock.ElapsedTicks;
+            ThrowIfCancelled();
             foreach (TrainingBatch batch in trainBatches(epoch))
             {
+                ThrowIfCancelled();
                 Augment?.Invoke(batch);
                 ReadOnlySpan<float> outputs = network.Forward(batch, training: true);
                 if (dOutputs.Length < outputs.Length)
@@ -135,6 +146,7 @@ internal sealed class TrainingLoop
         long samples = 0;
         foreach (TrainingBatch batch in batches)
         {
+            ThrowIfCancelled();
             ReadOnlySpan<float> outputs = network.Forward(batch, training: false);
             lossSum += _loss.Compute(batch, outputs, Span<float>.Empty, out double metric);
             metricSum += metric;

@@ -13,7 +13,7 @@ internal sealed class SlidingWindowDataView : SeriesDataView
     private readonly SlidingWindowTransformer _parent;
 
     public SlidingWindowDataView(SlidingWindowTransformer parent, IDataView input, DataViewSchema schema)
-        : base(input, schema, parent.Options.InputColumnName, keepsEveryRow: false)
+        : base(parent.Host, input, schema, parent.Options.InputColumnName, keepsEveryRow: false)
     {
         _parent = parent;
     }
@@ -63,6 +63,7 @@ internal sealed class SlidingWindowDataView : SeriesDataView
         {
             while (InputCursor.MoveNext())
             {
+                ThrowIfCancelled();
                 // Shift the history left by one row and append the newest values.
                 float[] oldest = _history[0];
                 Array.Copy(_history, 1, _history, 0, _history.Length - 1);

@@ -32,6 +32,8 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
         FeaturesPerStep = featuresPerStep;
     }
 
+    internal IHost Host => _host;
+
     /// <summary>The window settings.</summary>
     public SlidingWindowOptions Options { get; }
 
