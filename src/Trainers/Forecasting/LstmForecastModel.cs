@@ -96,6 +96,8 @@ internal sealed class LstmForecastModel
         if (training < 1)
             throw new ArgumentException($"Column '{options.InputColumnName}' leaves no training windows after holding out ValidationFraction {options.ValidationFraction}.", nameof(series));
 
+        TrainingMemory.Check(new InputLayout(TensorShape.Sequence(t, 1)), Stack(h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep),
+            options, nameof(LstmForecastingOptions.HiddenSize));
         var network = CreateNetwork(t, h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep);
         network.Initialize((ulong)options.Seed);
         var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)options.Seed + 1);

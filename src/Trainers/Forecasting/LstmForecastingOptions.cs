@@ -67,7 +67,7 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
         Require(WindowSize >= 1, nameof(WindowSize), WindowSize, "at least 1");
         Require(Horizon >= 1, nameof(Horizon), Horizon, "at least 1");
         Require(DifferencingOrder is 0 or 1, nameof(DifferencingOrder), DifferencingOrder, "0 or 1");
-        Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
+        Require(HiddenSize is >= 1 and <= 16_384, nameof(HiddenSize), HiddenSize, "1 to 16384");
         Require(LayerCount >= 1, nameof(LayerCount), LayerCount, "at least 1");
         Require(float.IsFinite(ConfidenceLevel) && ConfidenceLevel > 0 && ConfidenceLevel < 1, nameof(ConfidenceLevel), ConfidenceLevel, "in (0, 1)");
     }

@@ -25,6 +25,10 @@ public sealed class BinaryNetworkTrainer
 
     protected override PredictionKind PredictionKind => PredictionKind.BinaryClassification;
 
+    private protected override string? LabelProblem(SchemaShape.Column label) =>
+        !label.IsKey && label.Kind == SchemaShape.Column.VectorKind.Scalar && label.ItemType.Equals(BooleanDataViewType.Instance) ? null
+            : $"must be Boolean for binary classification; it is {Describe(label)}. Convert it (e.g. a CustomMapping or an expression \"Label > 0\"), or use multiclass with MapValueToKey.";
+
     private protected override BinaryNetworkModelParameters CreateModel(NetworkPredictor predictor) => new(Host, predictor);
 
     /// <inheritdoc />

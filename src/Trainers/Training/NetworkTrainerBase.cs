@@ -14,7 +14,7 @@ namespace MLNet.Extensions.Trainers.Training;
 /// </summary>
 /// <typeparam name="TTransformer">The prediction transformer of the task.</typeparam>
 /// <typeparam name="TModel">The model parameters of the task.</typeparam>
-public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimatorBase<TTransformer, TModel>
+public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimatorBase<TTransformer, TModel>, IEstimator<TTransformer>
     where TTransformer : ISingleFeaturePredictionTransformer<TModel>
     where TModel : class
 {
@@ -41,7 +41,60 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
     public override TrainerInfo Info { get; } = new(normalization: false, caching: false, supportValid: true);
 
     /// <summary>Trains with a separate validation set, used for the progress metrics, early stopping and best-weight restore.</summary>
-    public TTransformer Fit(IDataView trainData, IDataView validationData) => TrainTransformer(trainData, validationData);
+    public TTransformer Fit(IDataView trainData, IDataView validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        ArgumentNullException.ThrowIfNull(validationData);
+        CheckColumns(SchemaShape.Create(trainData.Schema));
+        CheckColumns(SchemaShape.Create(validationData.Schema));
+        return TrainTransformer(trainData, validationData);
+    }
+
+    /// <summary>Trains on <paramref name="input"/>, checking the label and feature columns with our messages first.</summary>
+    public new TTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckColumns(SchemaShape.Create(input.Schema));
+        return base.Fit(input);
+    }
+
+    /// <summary>The output schema; the label and feature columns are checked with our messages (which name the fix) first.</summary>
+    public new SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        CheckColumns(inputSchema);
+        return base.GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>What is wrong with <paramref name="label"/> for this task, with the fix, or null when it fits.</summary>
+    private protected abstract string? LabelProblem(SchemaShape.Column label);
+
+    private void CheckColumns(SchemaShape schema)
+    {
+        NetworkTrainingOptions options = _factory.Options;
+        if (!schema.TryFindColumn(options.FeatureColumnName, out var feature))
+            throw new ArgumentOutOfRangeException(nameof(schema), options.FeatureColumnName,
+                $"The feature column '{options.FeatureColumnName}' is not in the data; columns are: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. " +
+                "Set FeatureColumnName, or build the column with Concatenate.");
+        if (feature.Kind == SchemaShape.Column.VectorKind.Scalar || feature.IsKey || !feature.ItemType.Equals(NumberDataViewType.Single))
+            throw new ArgumentOutOfRangeException(nameof(schema), options.FeatureColumnName,
+                $"The feature column '{options.FeatureColumnName}' must be a vector of Single; it is {Describe(feature)}. " +
+                "Convert it with ConvertType (to Single) and Concatenate (to a vector).");
+        if (!schema.TryFindColumn(options.LabelColumnName, out var label))
+            throw new ArgumentOutOfRangeException(nameof(schema), options.LabelColumnName,
+                $"The label column '{options.LabelColumnName}' is not in the data; columns are: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. Set LabelColumnName.");
+        if (LabelProblem(label) is string problem)
+            throw new ArgumentOutOfRangeException(nameof(schema), options.LabelColumnName, $"Label column '{options.LabelColumnName}' {problem}");
+    }
+
+    /// <summary>A schema column's type the way our messages print it.</summary>
+    private protected static string Describe(SchemaShape.Column column) =>
+        $"{(column.IsKey ? "Key<" + column.ItemType + ">" : column.ItemType.ToString())}{column.Kind switch
+        {
+            SchemaShape.Column.VectorKind.Vector => " vector",
+            SchemaShape.Column.VectorKind.VariableVector => " variable-length vector",
+            _ => "",
+        }}";
 
     private protected abstract TModel CreateModel(NetworkPredictor predictor);
 
