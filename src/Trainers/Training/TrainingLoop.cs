@@ -83,8 +83,7 @@ internal sealed class TrainingLoop
                 Span<float> dOut = dOutputs.AsSpan(0, outputs.Length);
                 double loss = _loss.Compute(batch, outputs, dOut, out _);
                 if (!double.IsFinite(loss))
-                    throw new InvalidOperationException(
-                        $"Training diverged at epoch {epoch + 1}: the loss became {loss}. Lower LearningRate (now {_options.LearningRate}) or enable GradientClipNorm.");
+                    throw Diverged(epoch, loss, batch);
                 buffer.ZeroGradients();
                 network.Backward(batch, dOut);
                 if (_options.GradientClipNorm > 0)
@@ -137,6 +136,20 @@ internal sealed class TrainingLoop
             _log($"Restored the weights with the lowest validation loss ({bestLoss:F4}).");
         }
         return history;
+    }
+
+    // Features far from unit scale overflow the first forward pass whatever the learning rate, so say that instead.
+    private InvalidOperationException Diverged(int epoch, double loss, TrainingBatch batch)
+    {
+        float largest = 0;
+        foreach (float v in batch.Features.AsSpan(0, batch.Count * batch.FeatureSize))
+            largest = Math.Max(largest, Math.Abs(v));
+        if (largest > 1e6f)
+            return new InvalidOperationException(
+                $"Training diverged at epoch {epoch + 1}: the loss became {loss} on features as large as {largest:G3}. Scale the features " +
+                $"first (NormalizeMeanVariance, or StandardizeSequence for sequences); '{_options.FeatureColumnName}' should be near unit scale.");
+        return new InvalidOperationException(
+            $"Training diverged at epoch {epoch + 1}: the loss became {loss}. Lower LearningRate (now {_options.LearningRate}) or enable GradientClipNorm.");
     }
 
     /// <summary>Mean loss and the task's metric over <paramref name="batches"/>, in inference mode.</summary>

@@ -119,4 +119,24 @@ public sealed class BadOptionsTests
         Assert.Equal("RandomShiftPixels", e.ParamName);
         Assert.Contains("8x8", e.Message);
     }
+
+    /// <summary>An image with a real target.</summary>
+    public sealed class ImageTarget
+    {
+        [VectorType(64)]
+        public float[] Pixels { get; set; } = [];
+
+        public float Label { get; set; }
+    }
+
+    [Fact]
+    public void HugeFeaturesAreReportedAsAScalingProblemNotALearningRateOne()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = TinyModels.Images(20, 1).Select(r => new ImageTarget { Pixels = r.Pixels.Select(p => p * 1e38f).ToArray(), Label = r.Label }).ToArray();
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            ml.Regression.Trainers.Cnn(TinyModels.CnnOptions()).Fit(ml.Data.LoadFromEnumerable(rows)));
+        Assert.Contains("NormalizeMeanVariance", e.Message);
+        Assert.DoesNotContain("LearningRate", e.Message);
+    }
 }
