@@ -5,7 +5,7 @@ namespace MLNet.Extensions.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- --filter '*'</c> runs the
 /// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- throughput</c>
-/// prints end-to-end training and scoring rates.
+/// prints end-to-end training and scoring rates; <c>allreduce-share</c> (under mpirun) times a data-parallel LeNet step's allreduce.
 /// </summary>
 public static class Program
 {
@@ -15,6 +15,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "throughput")
         {
             Training.Throughput.Run();
+            return;
+        }
+        if (args.Length > 0 && args[0] == "allreduce-share")
+        {
+            Training.AllreduceShare.Run();
             return;
         }
         if (args.Length > 0 && args[0] == "profile")

@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.MLNetSeam;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.Extensions.Trainers.Models;
@@ -13,6 +14,6 @@ public static class FeaturizationCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(model);
-        return new NetworkFeaturizerEstimator(catalog.GetEnvironment(), outputColumnName, inputColumnName, model.Predictor);
+        return new NetworkFeaturizerEstimator(CatalogEnvironment.Of(catalog), outputColumnName, inputColumnName, model.Predictor);
     }
 }

@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.MLNetSeam;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -38,10 +39,10 @@ public sealed class NetworkFeaturizerEstimator : IEstimator<NetworkFeaturizerTra
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.TryFindColumn(_inputColumnName, out _))
+        if (!SchemaShapes.TryFind(inputSchema, _inputColumnName, out _))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{_inputColumnName}' is not in the data.");
         var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[_outputColumnName] = new SchemaShape.Column(_outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
+        columns[_outputColumnName] = SchemaShapes.Column(_outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
         return new SchemaShape(columns.Values);
     }
 }

@@ -1,5 +1,6 @@
 using MLNet.Extensions.Transforms.Persistence;
 using MLNet.Extensions.Kernels.Primitives;
+using MLNet.Extensions.Kernels.Threading;
 using MLNet.Extensions.Trainers.Lstm;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
@@ -65,6 +66,8 @@ internal sealed class LstmForecastModel
         Action<TrainingProgress>? progress, Action? checkCancelled = null)
     {
         options.Validate();
+        // Training and the residuals measured after it run on this call's thread count, not the process default.
+        using KernelThreadScope threads = TrainingLoop.UseThreads(options);
         if (series.Length < options.MinimumSeriesLength + 1)
             throw new ArgumentException(
                 $"Column '{options.InputColumnName}' has {series.Length} values; WindowSize {options.WindowSize} + Horizon {options.Horizon} " +
@@ -137,7 +140,11 @@ internal sealed class LstmForecastModel
         }
 
         int[] validationStarts = Enumerable.Range(training, validation).ToArray();
-        var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, targets), log, progress) { CheckCancelled = checkCancelled };
+        var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, targets), log, progress)
+        {
+            DataShape = (training, t),
+            CheckCancelled = checkCancelled,
+        };
         IReadOnlyList<TrainingProgress> history = loop.Run(trainable, Epoch,
             validation > 0 ? () => Windows(validationStarts, validation) : null);
 

@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.MLNetSeam;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -30,13 +31,13 @@ public sealed class LstmForecastingEstimator : IEstimator<LstmForecastingTransfo
     {
         ArgumentNullException.ThrowIfNull(input);
         Options.CancellationToken.ThrowIfCancellationRequested();
-        _host.CheckAlive();
+        HostCancellation.ThrowIfCancelled(_host);
         float[] series = ReadSeries(input, Options.InputColumnName);
         using IChannel channel = _host.Start("Training");
-        LstmForecastModel model = LstmForecastModel.Train(series, Options, message => channel.Info(message), _progress, () =>
+        LstmForecastModel model = LstmForecastModel.Train(series, Options, message => SchemaShapes.Info(channel, message), _progress, () =>
         {
-            _host.CheckAlive();
-            _env.CheckAlive();
+            HostCancellation.ThrowIfCancelled(_host);
+            HostCancellation.ThrowIfCancelled(_env);
         });
         return new LstmForecastingTransformer(_host, Options.InputColumnName, Options.OutputColumnName,
             Options.LowerBoundColumnName, Options.UpperBoundColumnName, model);
@@ -46,7 +47,7 @@ public sealed class LstmForecastingEstimator : IEstimator<LstmForecastingTransfo
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.TryFindColumn(Options.InputColumnName, out var column))
+        if (!SchemaShapes.TryFind(inputSchema, Options.InputColumnName, out var column))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The series column '{Options.InputColumnName}' is not in the data.");
         if (column.Kind != SchemaShape.Column.VectorKind.Scalar || !column.ItemType.Equals(NumberDataViewType.Single))
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
@@ -55,7 +56,7 @@ public sealed class LstmForecastingEstimator : IEstimator<LstmForecastingTransfo
         foreach (string? name in new[] { Options.OutputColumnName, Options.LowerBoundColumnName, Options.UpperBoundColumnName })
         {
             if (name is not null)
-                columns[name] = new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
+                columns[name] = SchemaShapes.Column(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
         }
         return new SchemaShape(columns.Values);
     }

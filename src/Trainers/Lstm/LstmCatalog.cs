@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.MLNetSeam;
 using Microsoft.ML;
 using MLNet.Extensions.Trainers.Training;
 

@@ -87,8 +87,14 @@ public abstract record NetworkTrainingOptions
     /// </summary>
     public CancellationToken CancellationToken { get; init; }
 
-    /// <summary>Kernel threads; null uses every core.</summary>
+    /// <summary>Kernel threads for this Fit only; null takes the process default, KernelSettings.ThreadCount (every core unless changed); under MPI that divided by the ranks on this host.</summary>
     public int? ThreadCount { get; init; }
+
+    /// <summary>
+    /// Data-parallel training over MPI ranks: <see cref="DistributedMode.Auto"/> joins the world when started by mpirun
+    /// (or mpiexec, srun). <see cref="BatchSize"/> is then the global batch that the ranks split between them.
+    /// </summary>
+    public DistributedMode Distributed { get; init; } = DistributedMode.Auto;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public virtual void Validate()
@@ -111,6 +117,7 @@ public abstract record NetworkTrainingOptions
             nameof(ValidationFraction), ValidationFraction, "in [0, 1)");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "zero (off) or positive");
         Require(ThreadCount is null or >= 1, nameof(ThreadCount), ThreadCount!, "null or at least 1");
+        Require(Enum.IsDefined(Distributed), nameof(Distributed), Distributed, "Auto, None or Mpi");
     }
 
     /// <summary>Throws the <see cref="ArgumentException"/> every option check uses.</summary>

@@ -1,12 +1,17 @@
 using System.Diagnostics;
 using MLNet.Extensions.Kernels;
+using MLNet.Extensions.Kernels.Distributed;
 using MLNet.Extensions.Kernels.Optimizers;
+using MLNet.Extensions.Kernels.Threading;
+using MLNet.Extensions.Trainers.Distributed;
 
 namespace MLNet.Extensions.Trainers.Training;
 
 /// <summary>
 /// The epoch loop every network trainer shares: mini-batches, loss and gradient, clipping, the optimizer step, the
-/// learning-rate schedule, validation, early stopping with restore of the best weights, progress and logging.
+/// learning-rate schedule, validation, early stopping with restore of the best weights, progress and logging. Under MPI
+/// (<see cref="NetworkTrainingOptions.Distributed"/>) every rank runs it on its slice of each batch (<see cref="DataParallel"/>)
+/// and only rank 0 logs and reports progress.
 /// </summary>
 internal sealed class TrainingLoop
 {
@@ -14,14 +19,22 @@ internal sealed class TrainingLoop
     private readonly LossFunction _loss;
     private readonly Action<string> _log;
     private readonly Action<TrainingProgress>? _progress;
+    private readonly ICommunicator _world;
+    private readonly DataParallel? _parallel;
 
     public TrainingLoop(NetworkTrainingOptions options, LossFunction loss, Action<string> log, Action<TrainingProgress>? progress)
     {
         _options = options;
         _loss = loss;
-        _log = log;
-        _progress = progress;
+        _world = TrainingWorld.Resolve(options.Distributed);
+        _parallel = _world.Size > 1 ? new DataParallel(_world) : null;
+        bool logs = _world.Rank == 0;
+        _log = logs ? log : _ => { };
+        _progress = logs ? progress : null;
     }
+
+    /// <summary>Training rows and floats per sample, which the ranks of a distributed run check they agree on.</summary>
+    public (long Rows, int FeatureSize) DataShape { get; init; }
 
     /// <summary>Called on every training batch before the forward pass (data augmentation).</summary>
     public Action<TrainingBatch>? Augment { get; init; }
@@ -42,17 +55,25 @@ internal sealed class TrainingLoop
     public IReadOnlyList<TrainingProgress> Run(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
         Func<IEnumerable<TrainingBatch>>? validationBatches)
     {
-        int previousThreads = KernelSettings.ThreadCount;
-        KernelSettings.ThreadCount = _options.ThreadCount ?? Environment.ProcessorCount;
+        using KernelThreadScope threads = UseThreads(_options);
         try
         {
             return RunCore(network, trainBatches, validationBatches);
         }
-        finally
+        catch (Exception error) when (_parallel is not null)
         {
-            KernelSettings.ThreadCount = previousThreads;
+            _parallel.Abort(error);
+            throw;
         }
     }
+
+    /// <summary>
+    /// Gives the calling thread the kernel thread count of a Fit with <paramref name="options"/> until disposed, without
+    /// touching the process default. <see cref="Run"/> opens it; trainers open it before they allocate workspaces too,
+    /// since a convolution workspace is sized for the thread count.
+    /// </summary>
+    public static KernelThreadScope UseThreads(NetworkTrainingOptions options) =>
+        new(options.ThreadCount ?? TrainingWorld.DefaultThreadCount(TrainingWorld.Resolve(options.Distributed)));
 
     private List<TrainingProgress> RunCore(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
         Func<IEnumerable<TrainingBatch>>? validationBatches)
@@ -65,6 +86,11 @@ internal sealed class TrainingLoop
         float[]? bestValues = null, bestState = null;
         double bestLoss = double.PositiveInfinity;
         int epochsWithoutImprovement = 0;
+        if (_parallel is not null)
+        {
+            _log($"Data-parallel training on {_parallel.Size} ranks ({_world.Description}), {KernelThreadScope.CurrentThreadCount} threads each.");
+            _parallel.Start(_options, buffer, network.OutputSize, DataShape.Rows, DataShape.FeatureSize);
+        }
 
         for (int epoch = 0; epoch < _options.Epochs; epoch++)
         {
@@ -73,28 +99,44 @@ internal sealed class TrainingLoop
             long samples = 0;
             long epochStart = clock.ElapsedTicks;
             ThrowIfCancelled();
-            foreach (TrainingBatch batch in trainBatches(epoch))
+            foreach (TrainingBatch batch in Shard(trainBatches(epoch)))
             {
                 ThrowIfCancelled();
-                Augment?.Invoke(batch);
-                ReadOnlySpan<float> outputs = network.Forward(batch, training: true);
-                if (dOutputs.Length < outputs.Length)
-                    dOutputs = new float[batch.Capacity * network.OutputSize];
-                Span<float> dOut = dOutputs.AsSpan(0, outputs.Length);
-                double loss = _loss.Compute(batch, outputs, dOut, out _);
+                double loss = 0;
+                long batchSamples = batch.Count;
+                Span<float> dOut = Span<float>.Empty;
+                if (batch.Count > 0) // A rank's slice of a short last batch can be empty.
+                {
+                    Augment?.Invoke(batch);
+                    ReadOnlySpan<float> outputs = network.Forward(batch, training: true);
+                    if (dOutputs.Length < outputs.Length)
+                        dOutputs = new float[batch.Capacity * network.OutputSize];
+                    dOut = dOutputs.AsSpan(0, outputs.Length);
+                    loss = _loss.Compute(batch, outputs, dOut, out _);
+                }
+                if (_parallel is not null)
+                    (loss, batchSamples) = _parallel.SumLoss(loss, batch.Count);
                 if (!double.IsFinite(loss))
                     throw Diverged(epoch, loss, batch);
                 buffer.ZeroGradients();
-                network.Backward(batch, dOut);
+                if (batch.Count > 0)
+                    network.Backward(batch, dOut);
+                _parallel?.AverageGradients(buffer.Gradients, batch.Count, batchSamples);
                 if (_options.GradientClipNorm > 0)
                     GradientClipping.ClipByGlobalNorm(buffer.Gradients, _options.GradientClipNorm);
                 optimizer.Step(buffer.Values, buffer.Gradients, learningRate);
+                _parallel?.AfterStep(buffer.Values);
                 lossSum += loss;
-                samples += batch.Count;
+                samples += batchSamples;
             }
             if (samples == 0)
                 throw new InvalidOperationException("The training data has no rows.");
             double seconds = (clock.ElapsedTicks - epochStart) / (double)Stopwatch.Frequency;
+            if (_parallel is not null)
+            {
+                _parallel.AverageState(buffer.State);
+                _parallel.CheckWeights(buffer.Values);
+            }
 
             double? validationLoss = null, validationMetric = null;
             if (validationBatches is not null)
@@ -157,16 +199,21 @@ internal sealed class TrainingLoop
     {
         double lossSum = 0, metricSum = 0;
         long samples = 0;
-        foreach (TrainingBatch batch in batches)
+        foreach (TrainingBatch batch in Shard(batches))
         {
             ThrowIfCancelled();
+            if (batch.Count == 0)
+                continue;
             ReadOnlySpan<float> outputs = network.Forward(batch, training: false);
             lossSum += _loss.Compute(batch, outputs, Span<float>.Empty, out double metric);
             metricSum += metric;
             samples += batch.Count;
         }
+        _parallel?.SumEvaluation(ref lossSum, ref metricSum, ref samples);
         if (samples == 0)
             throw new InvalidOperationException("The validation data has no rows.");
         return (lossSum / samples, _loss.FinishMetric(metricSum, samples));
     }
+
+    private IEnumerable<TrainingBatch> Shard(IEnumerable<TrainingBatch> batches) => _parallel?.Shard(batches) ?? batches;
 }

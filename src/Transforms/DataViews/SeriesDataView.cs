@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLNet.Extensions.Transforms.MLNetSeam;
 
 namespace MLNet.Extensions.Transforms.DataViews;
 
@@ -68,7 +69,7 @@ internal abstract class SeriesDataView : IDataView
         }
 
         /// <summary>Throws <see cref="OperationCanceledException"/> when the owning context was cancelled; derived cursors call it per row.</summary>
-        protected void ThrowIfCancelled() => _host.CheckAlive();
+        protected void ThrowIfCancelled() => HostCancellation.ThrowIfCancelled(_host);
 
         /// <summary>The cursor over the input view.</summary>
         protected DataViewRowCursor InputCursor { get; }

@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.MLNetSeam;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -11,7 +12,7 @@ public static class SequenceTransformsCatalog
         string? inputColumnName = null, int featuresPerStep = 1)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new StandardizeSequenceEstimator(catalog.GetEnvironment(), outputColumnName, inputColumnName ?? outputColumnName, featuresPerStep);
+        return new StandardizeSequenceEstimator(CatalogEnvironment.Of(catalog), outputColumnName, inputColumnName ?? outputColumnName, featuresPerStep);
     }
 
     /// <summary>
@@ -35,6 +36,6 @@ public static class SequenceTransformsCatalog
     public static SlidingWindowEstimator SlidingWindow(this TransformsCatalog catalog, SlidingWindowOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new SlidingWindowEstimator(catalog.GetEnvironment(), options);
+        return new SlidingWindowEstimator(CatalogEnvironment.Of(catalog), options);
     }
 }

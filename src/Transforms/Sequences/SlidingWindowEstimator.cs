@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.MLNetSeam;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -46,14 +47,14 @@ public sealed class SlidingWindowEstimator : IEstimator<SlidingWindowTransformer
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.TryFindColumn(Options.InputColumnName, out var column) || !column.ItemType.Equals(NumberDataViewType.Single)
+        if (!SchemaShapes.TryFind(inputSchema, Options.InputColumnName, out var column) || !column.ItemType.Equals(NumberDataViewType.Single)
             || column.Kind == SchemaShape.Column.VectorKind.VariableVector)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Column '{Options.InputColumnName}' must be a Single or a known-size vector of Single.");
         var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[Options.OutputColumnName] = new SchemaShape.Column(Options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
+        columns[Options.OutputColumnName] = SchemaShapes.Column(Options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
         if (Options.TargetColumnName is string target)
-            columns[target] = new SchemaShape.Column(target, column.Kind, NumberDataViewType.Single, false);
+            columns[target] = SchemaShapes.Column(target, column.Kind, NumberDataViewType.Single, false);
         return new SchemaShape(columns.Values);
     }
 }

@@ -1,3 +1,4 @@
+using MLNet.Extensions.Transforms.MLNetSeam;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -83,12 +84,12 @@ public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenc
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.TryFindColumn(_inputColumnName, out var column))
+        if (!SchemaShapes.TryFind(inputSchema, _inputColumnName, out var column))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{_inputColumnName}' is not in the data.");
         if (column.Kind == SchemaShape.Column.VectorKind.Scalar || !column.ItemType.Equals(NumberDataViewType.Single))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{_inputColumnName}' must be a vector of Single.");
         var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[_outputColumnName] = new SchemaShape.Column(_outputColumnName, column.Kind, NumberDataViewType.Single, false);
+        columns[_outputColumnName] = SchemaShapes.Column(_outputColumnName, column.Kind, NumberDataViewType.Single, false);
         return new SchemaShape(columns.Values);
     }
 

@@ -1,4 +1,5 @@
 using Mono.Cecil;
+using Mono.Cecil.Cil;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Transforms.Sequences;
 
@@ -37,6 +38,86 @@ public class MLNetInternalsAuditTests
             $"ML.NET internals used by MLNet.Extensions.{project} changed.\nAdded:\n  {string.Join("\n  ", added)}\nRemoved:\n  {string.Join("\n  ", removed)}\n" +
             $"If deliberate, regenerate tests/MLNet.Extensions.Trainers.Tests/Persistence/{listFile}.");
     }
+
+    /// <summary>The folder of each assembly that alone may touch ML.NET internals.</summary>
+    public const string SeamFolder = "MLNetSeam";
+
+    [Theory]
+    [MemberData(nameof(Assemblies))]
+    public void OnlyTheSeamFolderTouchesInternals(string project)
+    {
+        string location = project == "Trainers"
+            ? typeof(MulticlassNetworkModelParameters).Assembly.Location
+            : typeof(StandardizeSequenceTransformer).Assembly.Location;
+        var parameters = ReaderParameters();
+        parameters.ReadSymbols = true;
+        var module = ModuleDefinition.ReadModule(location, parameters);
+        var outside = new SortedSet<string>(StringComparer.Ordinal);
+        int inside = 0;
+        foreach ((string file, string member) in InternalsTouchedByFile(module))
+        {
+            if (file.Replace('\\', '/').Contains($"/{SeamFolder}/"))
+                inside++;
+            else
+                outside.Add($"{Path.GetFileName(file)}: {member}");
+        }
+        Assert.True(outside.Count == 0,
+            $"Files of MLNet.Extensions.{project} outside src/{project}/{SeamFolder} touch ML.NET internals (move the code into the seam or wrap it there):\n  " +
+            string.Join("\n  ", outside));
+        Assert.True(inside > 0, "The audit found no internal use at all; it is not reading the symbols.");
+    }
+
+    /// <summary>(source file, internal member) for every internal reference, located through the portable PDB.</summary>
+    private static IEnumerable<(string File, string Member)> InternalsTouchedByFile(ModuleDefinition module)
+    {
+        foreach (TypeDefinition type in module.GetTypes())
+        {
+            string[] typeFiles = FilesOf(type);
+            var typeLevel = new List<MemberReference>();
+            if (type.BaseType is not null)
+                typeLevel.Add(type.BaseType);
+            typeLevel.AddRange(type.Interfaces.Select(i => i.InterfaceType));
+            typeLevel.AddRange(type.Fields.Select(f => f.FieldType));
+            typeLevel.AddRange(type.CustomAttributes.Select(a => a.Constructor));
+            foreach (MethodDefinition method in type.Methods)
+            {
+                typeLevel.Add(method.ReturnType);
+                typeLevel.AddRange(method.Parameters.Select(p => p.ParameterType));
+                typeLevel.AddRange(method.Overrides);
+                if (!method.HasBody)
+                    continue;
+                string[] methodFiles = method.DebugInformation.SequencePoints.Select(p => p.Document.Url).Distinct().ToArray();
+                foreach (Instruction instruction in method.Body.Instructions)
+                {
+                    if (instruction.Operand is MemberReference reference && IsInternal(reference))
+                    {
+                        foreach (string file in methodFiles.Length > 0 ? methodFiles : typeFiles)
+                            yield return (file, reference.FullName);
+                    }
+                }
+            }
+            foreach (MemberReference reference in typeLevel.Where(IsInternal))
+            {
+                foreach (string file in typeFiles)
+                    yield return (file, reference.FullName);
+            }
+        }
+        // [assembly: LoadableClass(typeof(T), ...)] carries no location; it sits beside T by convention, so T's files count.
+        foreach (CustomAttribute attribute in module.Assembly.CustomAttributes.Where(a => IsInternal(a.Constructor)))
+        {
+            if (attribute.ConstructorArguments.FirstOrDefault().Value is TypeReference instance && instance.Resolve() is { } definition
+                && definition.Module == module)
+            {
+                foreach (string file in FilesOf(definition))
+                    yield return (file, attribute.Constructor.FullName);
+            }
+        }
+    }
+
+    private static string[] FilesOf(TypeDefinition type) => type.Methods
+        .Concat(type.NestedTypes.SelectMany(n => n.Methods))
+        .SelectMany(m => m.DebugInformation.SequencePoints.Select(p => p.Document.Url))
+        .Distinct().ToArray();
 
     private static string[] InternalsTouched(string assemblyPath)
     {

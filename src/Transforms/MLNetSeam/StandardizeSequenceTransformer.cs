@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLNet.Extensions.Transforms.MLNetSeam;
 using MLNet.Extensions.Transforms.Persistence;
 using MLNet.Extensions.Transforms.Sequences;
 
@@ -50,7 +51,7 @@ public sealed class StandardizeSequenceTransformer : OneToOneTransformerBase
     {
         ctx.CheckAtModel(GetVersionInfo());
         if (ctx.Header.ModelVerWritten >= ChecksummedVersion)
-            ChecksummedPayload.VerifyAfterColumns(ctx, nameof(StandardizeSequenceTransformer));
+            SavedColumns.VerifyAfterColumns(ctx, nameof(StandardizeSequenceTransformer));
         return new StandardizeSequenceTransformer(env.Register(nameof(StandardizeSequenceTransformer)), ctx);
     }
 

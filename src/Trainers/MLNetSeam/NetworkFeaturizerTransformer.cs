@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Extensions.Trainers.Featurization;
 using MLNet.Extensions.Trainers.Models;
+using MLNet.Extensions.Transforms.MLNetSeam;
 using MLNet.Extensions.Transforms.Persistence;
 
 [assembly: LoadableClass(typeof(NetworkFeaturizerTransformer), null, typeof(SignatureLoadModel),
@@ -61,7 +62,7 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
     {
         ctx.CheckAtModel(GetVersionInfo());
         if (ctx.Header.ModelVerWritten >= ChecksummedVersion)
-            ChecksummedPayload.VerifyAfterColumns(ctx, nameof(NetworkFeaturizerTransformer));
+            SavedColumns.VerifyAfterColumns(ctx, nameof(NetworkFeaturizerTransformer));
         return new NetworkFeaturizerTransformer(env.Register(nameof(NetworkFeaturizerTransformer)), ctx);
     }
 

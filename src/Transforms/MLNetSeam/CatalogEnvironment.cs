@@ -1,9 +1,9 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 
-namespace MLNet.Extensions.Trainers.Training;
+namespace MLNet.Extensions.Transforms.MLNetSeam;
 
-/// <summary>The ML.NET host environment behind a catalog, which ML.NET keeps internal (our one reach into CatalogUtils).</summary>
+/// <summary>The ML.NET host environment behind a catalog, which ML.NET keeps internal (CatalogUtils).</summary>
 internal static class CatalogEnvironment
 {
     /// <summary>The environment of <paramref name="catalog"/>.</summary>

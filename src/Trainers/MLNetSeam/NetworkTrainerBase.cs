@@ -2,9 +2,11 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
+using MLNet.Extensions.Kernels.Threading;
 using MLNet.Extensions.Trainers.Data;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
+using MLNet.Extensions.Transforms.MLNetSeam;
 
 namespace MLNet.Extensions.Trainers.Training;
 
@@ -108,6 +110,8 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         IDataView train = context.TrainingSet.Data;
         IDataView? validation = context.ValidationSet?.Data;
         NetworkTrainingOptions options = _factory.Options;
+        // The whole Fit, workspaces included, runs on this call's thread count; the process default is left alone.
+        using KernelThreadScope threads = TrainingLoop.UseThreads(options);
         DataViewSchema.Column featureColumn = ColumnChecks.Find(train.Schema, options.FeatureColumnName, "feature");
         DataViewSchema.Column labelColumn = ColumnChecks.Find(train.Schema, options.LabelColumnName, "label");
         InputLayout layout = _factory.ResolveLayout(featureColumn, train);
@@ -145,10 +149,12 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             Read(mlContext.Data.ShuffleRows(train, seed: options.Seed + epoch, shufflePoolSize: 4096, shuffleSource: true));
 
         using IChannel channel = Host.Start("Training");
-        channel.Info($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
+        if (Distributed.TrainingWorld.Resolve(options.Distributed).Rank == 0)
+            channel.Info($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
         var loop = new TrainingLoop(options, new LossFunction(_task, outputs), message => channel.Info(message), _progress)
         {
             Augment = _factory.CreateAugmentation(layout),
+            DataShape = (rows, layout.Size),
             CheckCancelled = CheckCancelled,
         };
         predictor.History = loop.Run(trainable, Epoch, validation is null ? null : () => Read(validation));
@@ -173,8 +179,8 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
     /// <summary>ML.NET's cancellation: our host is cancelled with its context, and the context itself for hosts made after.</summary>
     private void CheckCancelled()
     {
-        Host.CheckAlive();
-        _env.CheckAlive();
+        HostCancellation.ThrowIfCancelled(Host);
+        HostCancellation.ThrowIfCancelled(_env);
     }
 
     private static SchemaShape.Column FeatureShape(INetworkFactory factory) => new(
