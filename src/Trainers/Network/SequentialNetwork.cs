@@ -75,6 +75,23 @@ internal sealed class SequentialNetwork
     /// <summary>Total non-trained state floats.</summary>
     public int StateCount => _stateOffsets[^1];
 
+    /// <summary>
+    /// Floats a <see cref="SequentialWorkspace"/> for <paramref name="batch"/> samples allocates (activations, gradients,
+    /// caches, scratch), estimated in <see cref="long"/> from one sample's needs so it cannot overflow: what loading and
+    /// option checks compare against a memory bound before anything that large is allocated.
+    /// </summary>
+    public long WorkspaceFloats(int batch)
+    {
+        long perSample = InputShape.Size + TrailingFeatures, widest = InputShape.Size, scratch = 0;
+        foreach (Layer layer in _layers)
+        {
+            perSample += layer.OutputShape.Size + (long)layer.CacheSize(1) + layer.IndexCacheSize(1);
+            widest = Math.Max(widest, layer.OutputShape.Size);
+            scratch = Math.Max(scratch, layer.WorkspaceSize(1));
+        }
+        return (perSample + 2 * widest + scratch) * Math.Max(1, batch);
+    }
+
     /// <summary>Offset of layer <paramref name="index"/>'s parameters in the flat buffer.</summary>
     public int ParameterOffset(int index) => _parameterOffsets[index];
 

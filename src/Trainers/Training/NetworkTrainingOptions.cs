@@ -76,6 +76,18 @@ public abstract record NetworkTrainingOptions
     public int Seed { get; init; }
 
     /// <summary>
+    /// Scoring a row with a NaN or infinite feature gives NaN scores when true; when false (the default) it throws naming
+    /// the column and row, as training does. Saved with the model.
+    /// </summary>
+    public bool ScoreNonFiniteAsNaN { get; init; }
+
+    /// <summary>
+    /// Cancels Fit (and the forecaster's training) within one batch with an <see cref="OperationCanceledException"/>; ML.NET's
+    /// <c>MLContext.CancelExecution()</c> does the same. Not saved with the model.
+    /// </summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>
     /// Kernel threads for this Fit only; null takes the process default, KernelSettings.ThreadCount (every core unless changed;
     /// under MPI, that divided by the ranks on this host). Only the speed depends on it: batches run as fixed-size
     /// sub-batches, so the trained model is the same bit for bit on any count.

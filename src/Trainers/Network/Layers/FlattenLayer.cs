@@ -16,7 +16,7 @@ internal sealed class FlattenLayer : Layer
     public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
         ReadOnlySpan<float> dOutput, Span<float> dInput)
     {
-        // A first layer is not asked for the input gradient.
+        // As the first layer (an MLP over flattened images) there is no input gradient to write.
         if (!dInput.IsEmpty)
             dOutput.CopyTo(dInput);
     }
