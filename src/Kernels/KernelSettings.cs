@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 namespace MLNet.Extensions.Kernels;
 
 /// <summary>
-/// Process-wide switches for every kernel: the widest SIMD path allowed and the number of threads.
+/// Process-wide switches for every kernel: the widest SIMD path allowed and the default number of threads.
 /// Tests lower <see cref="MaxVectorWidth"/> to run the narrower paths on a machine that has wider ones;
 /// the environment variable <c>MLNET_EXTENSIONS_MAX_VECTOR_BITS</c> (0, 128, 256 or 512) sets the starting value.
 /// </summary>
@@ -34,7 +34,11 @@ public static class KernelSettings
     public static VectorWidth EffectiveVectorWidth =>
         (VectorWidth)Math.Min((int)HardwareVectorWidth, (int)s_maxVectorWidth);
 
-    /// <summary>Threads a kernel may split large work across; defaults to <see cref="Environment.ProcessorCount"/>.</summary>
+    /// <summary>
+    /// The process default for the threads a kernel may split large work across, used on threads without a
+    /// <see cref="Threading.KernelThreadScope"/>; starts at <see cref="Environment.ProcessorCount"/>. Nothing in the library
+    /// writes it: a Fit call opens its own scope.
+    /// </summary>
     public static int ThreadCount
     {
         get => s_threadCount;

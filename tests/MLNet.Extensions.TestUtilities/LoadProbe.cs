@@ -8,8 +8,14 @@ namespace MLNet.Extensions.TestUtilities;
 /// <summary>Runs tests/MLNet.Extensions.LoadProbe in a child process and compares its scores with in-process ones.</summary>
 public static class LoadProbe
 {
+    /// <summary>The probe on the ML.NET version the tests run on.</summary>
+    public const string Newest = "MLNet.Extensions.LoadProbe";
+
+    /// <summary>The probe deployed with the lowest ML.NET version our packages accept.</summary>
+    public const string Lowest = "MLNet.Extensions.LoadProbe.Lowest";
+
     /// <summary>Saves <paramref name="data"/>, runs the probe on <paramref name="modelPath"/>, and returns its lines.</summary>
-    public static string[] Score(MLContext mlContext, string modelPath, IDataView data, string column)
+    public static string[] Score(MLContext mlContext, string modelPath, IDataView data, string column, string probe = Newest)
     {
         string folder = Path.GetDirectoryName(modelPath)!;
         string dataPath = Path.Combine(folder, Guid.NewGuid().ToString("N") + ".idv");
@@ -21,7 +27,7 @@ public static class LoadProbe
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ProbePath());
+        start.ArgumentList.Add(ProbePath(probe));
         start.ArgumentList.Add(modelPath);
         start.ArgumentList.Add(dataPath);
         start.ArgumentList.Add(column);
@@ -45,13 +51,16 @@ public static class LoadProbe
 
     private static string Hex(float value) => BitConverter.SingleToInt32Bits(value).ToString("X8");
 
-    private static string ProbePath()
+    /// <summary>The folder a probe is built to; its ML.NET assemblies are the ones it runs on.</summary>
+    public static string ProbeFolder(string probe) => Path.GetDirectoryName(ProbePath(probe))!;
+
+    private static string ProbePath(string probe)
     {
         // Test binaries live in tests/<Project>/bin/<Configuration>/<TFM>/; the probe is built beside them.
         var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string tfm = bin.Name, configuration = bin.Parent!.Name;
         DirectoryInfo tests = bin.Parent!.Parent!.Parent!.Parent!;
-        string path = Path.Combine(tests.FullName, "MLNet.Extensions.LoadProbe", "bin", configuration, tfm, "MLNet.Extensions.LoadProbe.dll");
+        string path = Path.Combine(tests.FullName, probe, "bin", configuration, tfm, probe + ".dll");
         Assert.True(File.Exists(path), $"The load probe is not built at {path}.");
         return path;
     }

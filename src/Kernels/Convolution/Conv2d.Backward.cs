@@ -11,7 +11,11 @@ public static partial class Conv2d
     public static void BackwardData(in Conv2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<float> weights,
         Span<float> dInput, Span<float> workspace)
     {
-        Validate(shape, dInput.Length, nameof(dInput), dOutput.Length, nameof(dOutput), weights.Length, workspace.Length);
+        ValidateShape(shape);
+        Require.Length(dOutput, shape.OutputSize);
+        Require.Length(weights, shape.WeightSize);
+        Require.Length(dInput, shape.InputSize);
+        Require.AtLeast(workspace, SliceSize(shape));
         Conv2dShape s = shape;
         unsafe
         {
@@ -43,9 +47,12 @@ public static partial class Conv2d
     public static void BackwardWeights(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> dOutput,
         Span<float> dWeights, Span<float> dBias, Span<float> workspace)
     {
-        Validate(shape, input.Length, nameof(input), dOutput.Length, nameof(dOutput), dWeights.Length, workspace.Length);
-        if (!dBias.IsEmpty && dBias.Length != shape.OutChannels)
-            throw new ArgumentException($"dBias has {dBias.Length} elements; expected {shape.OutChannels} or none.", nameof(dBias));
+        ValidateShape(shape);
+        Require.Length(input, shape.InputSize);
+        Require.Length(dOutput, shape.OutputSize);
+        Require.Length(dWeights, shape.WeightSize);
+        Require.LengthOrEmpty(dBias, shape.OutChannels);
+        Require.AtLeast(workspace, SliceSize(shape));
         Conv2dShape s = shape;
         int k = s.InChannels * s.KernelHeight * s.KernelWidth;
         int partialSize = s.OutChannels * k + s.OutChannels;

@@ -1,10 +1,11 @@
+using System.Runtime.CompilerServices;
 using MLNet.Extensions.Kernels.Gemm;
 using MLNet.Extensions.Kernels.Primitives;
 using MLNet.Extensions.Kernels.Threading;
 
 namespace MLNet.Extensions.Kernels.Convolution;
 
-/// <summary>2-D convolution: how the batch is split into threads and image groups, and argument checks.</summary>
+/// <summary>2-D convolution: how the batch is split into threads and image groups, and the shape check.</summary>
 public static partial class Conv2d
 {
     /// <summary>Sizes of one group of images lowered together.</summary>
@@ -65,22 +66,11 @@ public static partial class Conv2d
         return slices;
     }
 
-    private static void Validate(in Conv2dShape s, int inputLength, string inputName, int outputLength, string outputName,
-        int weightLength, int workspaceLength)
+    /// <summary>Throws unless every size is positive (batch and padding may be 0) and the kernel fits the padded input.</summary>
+    private static void ValidateShape(in Conv2dShape s, [CallerArgumentExpression(nameof(s))] string name = "")
     {
         if (s.Batch < 0 || s.InChannels < 1 || s.Height < 1 || s.Width < 1 || s.OutChannels < 1 || s.KernelHeight < 1 || s.KernelWidth < 1
             || s.StrideHeight < 1 || s.StrideWidth < 1 || s.PadHeight < 0 || s.PadWidth < 0 || s.OutHeight < 1 || s.OutWidth < 1)
-            throw new ArgumentException($"Invalid convolution shape {s}.", nameof(s));
-        bool inputIsData = inputName is "input" or "dInput";
-        int expectedIn = inputIsData ? s.InputSize : s.OutputSize;
-        if (inputLength != expectedIn)
-            throw new ArgumentException($"{inputName} has {inputLength} elements; expected {expectedIn}.", inputName);
-        int expectedOut = outputName is "output" or "dOutput" ? s.OutputSize : s.InputSize;
-        if (outputLength != expectedOut)
-            throw new ArgumentException($"{outputName} has {outputLength} elements; expected {expectedOut}.", outputName);
-        if (weightLength != s.WeightSize)
-            throw new ArgumentException($"weights have {weightLength} elements; expected {s.WeightSize}.", "weights");
-        if (workspaceLength < SliceSize(s))
-            throw new ArgumentException($"workspace has {workspaceLength} elements; expected at least {SliceSize(s)} (see WorkspaceSize).", "workspace");
+            throw new ArgumentException($"Invalid convolution shape {s}.", name);
     }
 }

@@ -12,7 +12,7 @@ public static partial class Conv2d
     /// for <paramref name="shape"/>: per thread, an im2col buffer for a group of images, an output staging buffer and a
     /// partial weight gradient. A smaller workspace (at least one slice) is still correct; it only limits the threads.
     /// </summary>
-    public static int WorkspaceSize(in Conv2dShape shape) => SliceSize(shape) * Math.Max(1, Math.Min(shape.Batch, KernelSettings.ThreadCount));
+    public static int WorkspaceSize(in Conv2dShape shape) => SliceSize(shape) * Math.Max(1, Math.Min(shape.Batch, KernelThreadScope.CurrentThreadCount));
 
     /// <summary>
     /// output (N,O,OH,OW) := conv(input (N,C,H,W), weights (O,C,KH,KW)) + bias (O); bias may be empty.
@@ -22,9 +22,12 @@ public static partial class Conv2d
     public static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias, Span<float> output, Span<float> workspace)
     {
-        Validate(shape, input.Length, nameof(input), output.Length, nameof(output), weights.Length, workspace.Length);
-        if (!bias.IsEmpty && bias.Length != shape.OutChannels)
-            throw new ArgumentException($"bias has {bias.Length} elements; expected {shape.OutChannels} or none.", nameof(bias));
+        ValidateShape(shape);
+        Require.Length(input, shape.InputSize);
+        Require.Length(weights, shape.WeightSize);
+        Require.LengthOrEmpty(bias, shape.OutChannels);
+        Require.Length(output, shape.OutputSize);
+        Require.AtLeast(workspace, SliceSize(shape));
         Conv2dShape s = shape;
         unsafe
         {

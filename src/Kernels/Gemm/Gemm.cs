@@ -1,5 +1,5 @@
-using P = MLNet.Extensions.Kernels.Primitives;
 using System.Runtime.Intrinsics;
+using MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Kernels.Gemm;
 
@@ -11,7 +11,7 @@ public static class Gemm
     /// op(A) is (M, K): A is stored (M, K) with row stride <paramref name="lda"/>, or (K, M) when transposed.
     /// op(B) is (K, N): B is stored (K, N) with row stride <paramref name="ldb"/>, or (N, K) when transposed.
     /// C is (M, N) with row stride <paramref name="ldc"/>. When beta is 0, C is not read (it may hold NaN).
-    /// Thread-safe; splits large products across <see cref="KernelSettings.ThreadCount"/> threads.
+    /// Thread-safe; splits large products across <see cref="Threading.KernelThreadScope.CurrentThreadCount"/> threads.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
     /// <exception cref="ArgumentException">A leading dimension is smaller than its row width, or a span is shorter than its shape needs.</exception>
@@ -24,9 +24,9 @@ public static class Gemm
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         bool tA = transA == Transpose.Yes, tB = transB == Transpose.Yes;
-        CheckOperand(a, nameof(a), lda, nameof(lda), rows: tA ? k : m, cols: tA ? m : k);
-        CheckOperand(b, nameof(b), ldb, nameof(ldb), rows: tB ? n : k, cols: tB ? k : n);
-        CheckOperand(c, nameof(c), ldc, nameof(ldc), rows: m, cols: n);
+        Require.Matrix(a, lda, rows: tA ? k : m, cols: tA ? m : k);
+        Require.Matrix(b, ldb, rows: tB ? n : k, cols: tB ? k : n);
+        Require.Matrix(c, ldc, rows: m, cols: n);
 
         if (m == 0 || n == 0)
             return;
@@ -40,16 +40,16 @@ public static class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            if (m <= SmallRowKernel<P.SimdScalar, float>.MaxRows)
+            if (m <= SmallRowKernel<SimdScalar, float>.MaxRows)
             {
                 // Scoring one sample: packing B would copy more memory than the product reads.
                 var problem = new GemmProblem(tA, tB, m, n, k, alpha, lda, ldb, beta, ldc);
                 switch (KernelSettings.EffectiveVectorWidth)
                 {
-                    case VectorWidth.Bits512: SmallRowKernel<P.Simd512, Vector512<float>>.Run(problem, pa, pb, pc); break;
-                    case VectorWidth.Bits256: SmallRowKernel<P.Simd256, Vector256<float>>.Run(problem, pa, pb, pc); break;
-                    case VectorWidth.Bits128: SmallRowKernel<P.Simd128, Vector128<float>>.Run(problem, pa, pb, pc); break;
-                    default: SmallRowKernel<P.SimdScalar, float>.Run(problem, pa, pb, pc); break;
+                    case VectorWidth.Bits512: SmallRowKernel<Simd512, Vector512<float>>.Run(problem, pa, pb, pc); break;
+                    case VectorWidth.Bits256: SmallRowKernel<Simd256, Vector256<float>>.Run(problem, pa, pb, pc); break;
+                    case VectorWidth.Bits128: SmallRowKernel<Simd128, Vector128<float>>.Run(problem, pa, pb, pc); break;
+                    default: SmallRowKernel<SimdScalar, float>.Run(problem, pa, pb, pc); break;
                 }
                 return;
             }
@@ -59,16 +59,16 @@ public static class Gemm
             switch (KernelSettings.EffectiveVectorWidth)
             {
                 case VectorWidth.Bits512:
-                    GemmDriver<MicroKernel8x2V<Simd512, Vector512<float>>>.Multiply(op);
+                    GemmDriver<MicroKernel<EightRows, Simd512, Vector512<float>>>.Multiply(op);
                     break;
                 case VectorWidth.Bits256:
-                    GemmDriver<MicroKernel6x2V<Simd256, Vector256<float>>>.Multiply(op);
+                    GemmDriver<MicroKernel<SixRows, Simd256, Vector256<float>>>.Multiply(op);
                     break;
                 case VectorWidth.Bits128:
-                    GemmDriver<MicroKernel6x2V<Simd128, Vector128<float>>>.Multiply(op);
+                    GemmDriver<MicroKernel<SixRows, Simd128, Vector128<float>>>.Multiply(op);
                     break;
                 default:
-                    GemmDriver<MicroKernel6x2V<SimdScalar, float>>.Multiply(op);
+                    GemmDriver<MicroKernel<SixRows, SimdScalar, float>>.Multiply(op);
                     break;
             }
         }
@@ -82,17 +82,6 @@ public static class Gemm
             a, transA == Transpose.No ? k : m,
             b, transB == Transpose.No ? n : k,
             beta, c, n);
-
-    private static void CheckOperand(ReadOnlySpan<float> span, string spanName, int ld, string ldName, int rows, int cols)
-    {
-        if (ld < 0 || ld < cols)
-            throw new ArgumentException($"{ldName} is {ld}; it must be at least {cols}, the stored row width.", ldName);
-        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
-        if (span.Length < needed)
-            throw new ArgumentException(
-                $"{spanName} holds {span.Length} floats; a ({rows}, {cols}) matrix with row stride {ld} needs at least {needed}.",
-                spanName);
-    }
 
     /// <summary>C := beta * C, the whole product when k or alpha is 0 (C is only written when beta is 0).</summary>
     private static void ScaleC(int m, int n, float beta, Span<float> c, int ldc)

@@ -1,4 +1,5 @@
-using ISimdP = MLNet.Extensions.Kernels.Primitives;
+using System.Runtime.InteropServices;
+using MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Kernels.Gemm;
 
@@ -7,8 +8,8 @@ namespace MLNet.Extensions.Kernels.Gemm;
 /// more memory than the product reads, so each row of C is computed straight from B, as dot products with B's rows
 /// (B transposed) or as a sum of B's rows scaled by A (B as stored).
 /// </summary>
-internal static unsafe class SmallRowKernel<TOps, TVector>
-    where TOps : ISimdP.ISimd<TVector>
+internal static unsafe class SmallRowKernel<TSimd, TVector>
+    where TSimd : struct, ISimd<TVector>
     where TVector : struct
 {
     /// <summary>Largest M this path takes.</summary>
@@ -16,7 +17,7 @@ internal static unsafe class SmallRowKernel<TOps, TVector>
 
     public static void Run(in GemmProblem p, float* a, float* b, float* c)
     {
-        int w = TOps.Count;
+        int w = TSimd.Count;
         float* dots = stackalloc float[4];
         for (int i = 0; i < p.M; i++)
         {
@@ -26,7 +27,7 @@ internal static unsafe class SmallRowKernel<TOps, TVector>
             float* gathered = null;
             if (p.TransposeA)
             {
-                gathered = (float*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)p.K, sizeof(float));
+                gathered = (float*)NativeMemory.Alloc((nuint)p.K, sizeof(float));
                 for (int k = 0; k < p.K; k++)
                     gathered[k] = a[(long)k * p.Lda + i];
                 aRow = gathered;
@@ -62,24 +63,24 @@ internal static unsafe class SmallRowKernel<TOps, TVector>
             finally
             {
                 if (gathered != null)
-                    System.Runtime.InteropServices.NativeMemory.Free(gathered);
+                    NativeMemory.Free(gathered);
             }
         }
     }
 
     private static float Dot(float* x, float* y, int length, int w)
     {
-        TVector s0 = TOps.Zero, s1 = TOps.Zero;
+        TVector s0 = TSimd.Zero, s1 = TSimd.Zero;
         int k = 0;
         for (; k <= length - 2 * w; k += 2 * w)
         {
-            s0 = TOps.MultiplyAdd(TOps.Load(x + k), TOps.Load(y + k), s0);
-            s1 = TOps.MultiplyAdd(TOps.Load(x + k + w), TOps.Load(y + k + w), s1);
+            s0 = TSimd.MultiplyAdd(TSimd.Load(x + k), TSimd.Load(y + k), s0);
+            s1 = TSimd.MultiplyAdd(TSimd.Load(x + k + w), TSimd.Load(y + k + w), s1);
         }
         for (; k <= length - w; k += w)
-            s0 = TOps.MultiplyAdd(TOps.Load(x + k), TOps.Load(y + k), s0);
+            s0 = TSimd.MultiplyAdd(TSimd.Load(x + k), TSimd.Load(y + k), s0);
         float* lanes = stackalloc float[64];
-        TOps.Store(TOps.Add(s0, s1), lanes);
+        TSimd.Store(TSimd.Add(s0, s1), lanes);
         float sum = 0;
         for (int l = 0; l < w; l++)
             sum += lanes[l];
@@ -90,22 +91,22 @@ internal static unsafe class SmallRowKernel<TOps, TVector>
 
     private static void Dot4(float* x, float* rows, int stride, int length, int w, float* result)
     {
-        TVector s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+        TVector s0 = TSimd.Zero, s1 = TSimd.Zero, s2 = TSimd.Zero, s3 = TSimd.Zero;
         float* r0 = rows, r1 = rows + stride, r2 = rows + 2L * stride, r3 = rows + 3L * stride;
         int k = 0;
         for (; k <= length - w; k += w)
         {
-            TVector v = TOps.Load(x + k);
-            s0 = TOps.MultiplyAdd(v, TOps.Load(r0 + k), s0);
-            s1 = TOps.MultiplyAdd(v, TOps.Load(r1 + k), s1);
-            s2 = TOps.MultiplyAdd(v, TOps.Load(r2 + k), s2);
-            s3 = TOps.MultiplyAdd(v, TOps.Load(r3 + k), s3);
+            TVector v = TSimd.Load(x + k);
+            s0 = TSimd.MultiplyAdd(v, TSimd.Load(r0 + k), s0);
+            s1 = TSimd.MultiplyAdd(v, TSimd.Load(r1 + k), s1);
+            s2 = TSimd.MultiplyAdd(v, TSimd.Load(r2 + k), s2);
+            s3 = TSimd.MultiplyAdd(v, TSimd.Load(r3 + k), s3);
         }
         float* lanes = stackalloc float[4 * 64];
-        TOps.Store(s0, lanes);
-        TOps.Store(s1, lanes + 64);
-        TOps.Store(s2, lanes + 128);
-        TOps.Store(s3, lanes + 192);
+        TSimd.Store(s0, lanes);
+        TSimd.Store(s1, lanes + 64);
+        TSimd.Store(s2, lanes + 128);
+        TSimd.Store(s3, lanes + 192);
         for (int q = 0; q < 4; q++)
         {
             float total = 0;
@@ -120,20 +121,20 @@ internal static unsafe class SmallRowKernel<TOps, TVector>
 
     private static void AddScaled(float* destination, float* source, int length, float scale, int w)
     {
-        TVector s = TOps.Broadcast(scale);
+        TVector s = TSimd.Broadcast(scale);
         int j = 0;
         for (; j <= length - w; j += w)
-            TOps.Store(TOps.MultiplyAdd(TOps.Load(source + j), s, TOps.Load(destination + j)), destination + j);
+            TSimd.Store(TSimd.MultiplyAdd(TSimd.Load(source + j), s, TSimd.Load(destination + j)), destination + j);
         for (; j < length; j++)
             destination[j] += scale * source[j];
     }
 
     private static void Scale(float* values, int length, float scale, int w)
     {
-        TVector s = TOps.Broadcast(scale);
+        TVector s = TSimd.Broadcast(scale);
         int j = 0;
         for (; j <= length - w; j += w)
-            TOps.Store(TOps.Multiply(TOps.Load(values + j), s), values + j);
+            TSimd.Store(TSimd.Multiply(TSimd.Load(values + j), s), values + j);
         for (; j < length; j++)
             values[j] *= scale;
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Kernels.Gemm;
 
@@ -9,14 +10,14 @@ internal static unsafe class TileUpdate
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Apply<TSimd, TVector>(float* c, TVector acc, float alpha, float beta)
         where TSimd : struct, ISimd<TVector>
-        where TVector : unmanaged
+        where TVector : struct
     {
         TVector scaled = TSimd.Broadcast(alpha);
         if (beta == 0f)
-            TSimd.Store(c, TSimd.Multiply(acc, scaled));
+            TSimd.Store(TSimd.Multiply(acc, scaled), c);
         else if (beta == 1f)
-            TSimd.Store(c, TSimd.MultiplyAdd(acc, scaled, TSimd.Load(c)));
+            TSimd.Store(TSimd.MultiplyAdd(acc, scaled, TSimd.Load(c)), c);
         else
-            TSimd.Store(c, TSimd.MultiplyAdd(acc, scaled, TSimd.Multiply(TSimd.Load(c), TSimd.Broadcast(beta))));
+            TSimd.Store(TSimd.MultiplyAdd(acc, scaled, TSimd.Multiply(TSimd.Load(c), TSimd.Broadcast(beta))), c);
     }
 }

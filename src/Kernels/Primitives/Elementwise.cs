@@ -11,8 +11,7 @@ internal static class Elementwise
     /// <summary>destination[i] += source[i].</summary>
     public static void AddInPlace(Span<float> destination, ReadOnlySpan<float> source)
     {
-        if (source.Length != destination.Length)
-            throw new ArgumentException($"source has {source.Length} elements; expected {destination.Length}.", nameof(source));
+        Require.Length(source, destination.Length);
         Binary<AddOperator>(destination, source, destination, 0f, 0f);
     }
 
@@ -20,8 +19,8 @@ internal static class Elementwise
     public static void Binary<TOperator>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z, float p, float q)
         where TOperator : IBinaryOperator
     {
-        if (x.Length != z.Length || y.Length != z.Length)
-            throw new ArgumentException($"Operands have {x.Length}, {y.Length} and {z.Length} elements; they must match.");
+        Require.Length(x, z.Length);
+        Require.Length(y, z.Length);
         switch (KernelSettings.EffectiveVectorWidth)
         {
             case VectorWidth.Bits512: BinaryCore<TOperator, Simd512, Vector512<float>>(x, y, z, p, q); break;

@@ -23,7 +23,7 @@ internal interface ISimd<TVector>
     /// <summary>Every lane set to <paramref name="value"/>.</summary>
     static abstract TVector Broadcast(float value);
 
-    /// <summary>a * b + c, fused where the hardware can.</summary>
+    /// <summary>a * b + c, fused where the hardware can (software FMA would be far slower than multiply-then-add).</summary>
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
 
     /// <summary>a * b.</summary>

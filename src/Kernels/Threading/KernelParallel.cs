@@ -1,8 +1,9 @@
 namespace MLNet.Extensions.Kernels.Threading;
 
 /// <summary>
-/// Splits independent work items across <see cref="KernelSettings.ThreadCount"/> threads, running inline when one thread
-/// (or one item) is all there is, so single-threaded callers pay nothing for the option. Work started from inside a
+/// Splits independent work items across <see cref="KernelThreadScope.CurrentThreadCount"/> threads (the calling thread's
+/// scope, else the process default), running inline when one thread (or one item) is all there is, so single-threaded
+/// callers pay nothing for the option. Pool threads run each item with the starting thread's count. Work started from inside a
 /// parallel region runs inline too: a kernel that is already split across the cores (a convolution over images, an LSTM
 /// over sequences) must not have its inner GEMMs split again and oversubscribe them.
 /// </summary>
@@ -15,7 +16,7 @@ public static class KernelParallel
     public static bool InParallelRegion => t_depth > 0;
 
     /// <summary>Threads a kernel should use for <paramref name="items"/> independent pieces of work.</summary>
-    public static int Degree(int items) => InParallelRegion ? 1 : Math.Max(1, Math.Min(items, KernelSettings.ThreadCount));
+    public static int Degree(int items) => InParallelRegion ? 1 : Math.Max(1, Math.Min(items, KernelThreadScope.CurrentThreadCount));
 
     /// <summary>Runs body(i) for i in [0, count); order and thread assignment are unspecified.</summary>
     public static void For(int count, Action<int> body)
@@ -27,11 +28,12 @@ public static class KernelParallel
                 body(i);
             return;
         }
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = degree }, i => InRegion(body, i));
+        int threads = KernelThreadScope.CurrentThreadCount;
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = degree }, i => InRegion(threads, body, i));
     }
 
     /// <summary>
-    /// Splits [0, count) into at most <see cref="KernelSettings.ThreadCount"/> contiguous chunks and runs body(start, end) on each;
+    /// Splits [0, count) into at most <see cref="KernelThreadScope.CurrentThreadCount"/> contiguous chunks and runs body(start, end) on each;
     /// chunks are as even as possible, so a deterministic kernel stays deterministic for a fixed thread count.
     /// </summary>
     public static void ForRanges(int count, Action<int, int> body) => ForChunks(count, Degree(count), (_, start, end) => body(start, end));
@@ -49,8 +51,9 @@ public static class KernelParallel
                 RunChunk(count, chunks, chunk, body);
             return;
         }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(chunks, KernelSettings.ThreadCount) },
-            chunk => InRegion(c => RunChunk(count, chunks, c, body), chunk));
+        int threads = KernelThreadScope.CurrentThreadCount;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(chunks, threads) },
+            chunk => InRegion(threads, c => RunChunk(count, chunks, c, body), chunk));
     }
 
     private static void RunChunk(int count, int chunks, int chunk, Action<int, int, int> body)
@@ -61,8 +64,9 @@ public static class KernelParallel
             body(chunk, start, end);
     }
 
-    private static void InRegion(Action<int> body, int item)
+    private static void InRegion(int threads, Action<int> body, int item)
     {
+        int previous = KernelThreadScope.Enter(threads);
         t_depth++;
         try
         {
@@ -71,6 +75,7 @@ public static class KernelParallel
         finally
         {
             t_depth--;
+            KernelThreadScope.Exit(previous);
         }
     }
 }

@@ -1,5 +1,6 @@
 using MLNet.Extensions.Transforms.Persistence;
 using MLNet.Extensions.Kernels.Primitives;
+using MLNet.Extensions.Kernels.Threading;
 using MLNet.Extensions.Trainers.Lstm;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
@@ -62,6 +63,8 @@ internal sealed class LstmForecastModel
         Action<TrainingProgress>? progress)
     {
         options.Validate();
+        // Training and the residuals measured after it run on this call's thread count, not the process default.
+        using KernelThreadScope threads = TrainingLoop.UseThreads(options);
         if (series.Length < options.MinimumSeriesLength + 1)
             throw new ArgumentException(
                 $"Column '{options.InputColumnName}' has {series.Length} values; WindowSize {options.WindowSize} + Horizon {options.Horizon} " +

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
+using MLNet.Extensions.Kernels.Threading;
 using MLNet.Extensions.Trainers.Data;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
@@ -53,6 +54,8 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         IDataView train = context.TrainingSet.Data;
         IDataView? validation = context.ValidationSet?.Data;
         NetworkTrainingOptions options = _factory.Options;
+        // The whole Fit, workspaces included, runs on this call's thread count; the process default is left alone.
+        using KernelThreadScope threads = TrainingLoop.UseThreads(options);
         DataViewSchema.Column featureColumn = ColumnChecks.Find(train.Schema, options.FeatureColumnName, "feature");
         DataViewSchema.Column labelColumn = ColumnChecks.Find(train.Schema, options.LabelColumnName, "label");
         InputLayout layout = _factory.ResolveLayout(featureColumn, train);

@@ -75,7 +75,7 @@ public abstract record NetworkTrainingOptions
     /// <summary>Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Kernel threads; null uses every core.</summary>
+    /// <summary>Kernel threads for this Fit only; null takes the process default, KernelSettings.ThreadCount (every core unless changed).</summary>
     public int? ThreadCount { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>

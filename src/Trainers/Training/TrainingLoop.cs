@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MLNet.Extensions.Kernels;
 using MLNet.Extensions.Kernels.Optimizers;
+using MLNet.Extensions.Kernels.Threading;
 
 namespace MLNet.Extensions.Trainers.Training;
 
@@ -33,17 +34,17 @@ internal sealed class TrainingLoop
     public IReadOnlyList<TrainingProgress> Run(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
         Func<IEnumerable<TrainingBatch>>? validationBatches)
     {
-        int previousThreads = KernelSettings.ThreadCount;
-        KernelSettings.ThreadCount = _options.ThreadCount ?? Environment.ProcessorCount;
-        try
-        {
-            return RunCore(network, trainBatches, validationBatches);
-        }
-        finally
-        {
-            KernelSettings.ThreadCount = previousThreads;
-        }
+        using KernelThreadScope threads = UseThreads(_options);
+        return RunCore(network, trainBatches, validationBatches);
     }
+
+    /// <summary>
+    /// Gives the calling thread the kernel thread count of a Fit with <paramref name="options"/> until disposed, without
+    /// touching the process default. <see cref="Run"/> opens it; trainers open it before they allocate workspaces too,
+    /// since a convolution workspace is sized for the thread count.
+    /// </summary>
+    public static KernelThreadScope UseThreads(NetworkTrainingOptions options) =>
+        new(options.ThreadCount ?? KernelSettings.ThreadCount);
 
     private List<TrainingProgress> RunCore(NetworkTrainable network, Func<int, IEnumerable<TrainingBatch>> trainBatches,
         Func<IEnumerable<TrainingBatch>>? validationBatches)

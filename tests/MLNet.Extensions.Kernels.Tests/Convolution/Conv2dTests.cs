@@ -107,5 +107,25 @@ public class Conv2dTests
         Assert.Equal("input", e.ParamName);
         e = Assert.Throws<ArgumentException>(() => Conv2d.Forward(s, new float[16], new float[9], [], new float[4], new float[1]));
         Assert.Equal("workspace", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.Forward(s, new float[16], new float[9], new float[2], new float[4], new float[100]));
+        Assert.Equal("bias", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.Forward(s with { KernelHeight = 5 }, new float[16], new float[9], [], new float[4], new float[100]));
+        Assert.Equal("shape", e.ParamName);
+    }
+
+    [Fact]
+    public void BackwardPassesNameTheArgumentThatIsWrong()
+    {
+        // dInput has the input's size and dOutput the output's: a swap must be reported against the right name.
+        var s = new Conv2dShape(1, 1, 4, 4, 1, 3, 3);
+        float[] work = new float[Conv2d.WorkspaceSize(s)];
+        var e = Assert.Throws<ArgumentException>(() => Conv2d.BackwardData(s, new float[4], new float[9], new float[4], work));
+        Assert.Equal("dInput", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.BackwardData(s, new float[16], new float[9], new float[16], work));
+        Assert.Equal("dOutput", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.BackwardWeights(s, new float[16], new float[4], new float[8], [], work));
+        Assert.Equal("dWeights", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Conv2d.BackwardWeights(s, new float[16], new float[4], new float[9], new float[3], work));
+        Assert.Equal("dBias", e.ParamName);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Compression;
 using System.Reflection;
 using Microsoft.ML;
@@ -73,6 +74,21 @@ public sealed class PersistenceTests : IClassFixture<PersistenceTests.SavedModel
     {
         string[] here = LoadProbe.ScoreHere(_saved.Model.Transform(_saved.Test), "Score");
         string[] there = LoadProbe.Score(_saved.MLContext, _saved.Path, _saved.Test, "Score");
+        Assert.Equal(here, there);
+    }
+
+    [Fact]
+    public void TheLowestSupportedMLNetLoadsAModelTrainedOnTheNewestAndScoresBitIdentically()
+    {
+        // Our packages accept a range of ML.NET versions; the tests run on the newest, this probe on the lowest.
+        string range = typeof(PersistenceTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "MLNetSupportedRange").Value!;
+        string lowest = range.TrimStart('[').Split(',')[0];
+        Assert.Equal(lowest, MLNetVersionIn(LoadProbe.ProbeFolder(LoadProbe.Lowest)));
+        Assert.NotEqual(lowest, MLNetVersionIn(AppContext.BaseDirectory));
+
+        string[] here = LoadProbe.ScoreHere(_saved.Model.Transform(_saved.Test), "Score");
+        string[] there = LoadProbe.Score(_saved.MLContext, _saved.Path, _saved.Test, "Score", LoadProbe.Lowest);
         Assert.Equal(here, there);
     }
 
@@ -161,6 +177,9 @@ public sealed class PersistenceTests : IClassFixture<PersistenceTests.SavedModel
     }
 
     private static Assembly[] OurAssemblies => [typeof(MulticlassNetworkModelParameters).Assembly, typeof(StandardizeSequenceTransformer).Assembly];
+
+    private static string MLNetVersionIn(string folder) =>
+        FileVersionInfo.GetVersionInfo(Path.Combine(folder, "Microsoft.ML.Data.dll")).ProductVersion!.Split('+')[0];
 
     /// <summary>
     /// "Type: load names (signatures)" for each class of ours in <paramref name="catalog"/> that ML.NET can construct
