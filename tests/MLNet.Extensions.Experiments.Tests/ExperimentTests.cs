@@ -122,7 +122,8 @@ public class ExperimentTests
         // The 100,000-epoch trial hits its 1.5 s limit and the search goes on to the 2-epoch trial; the grid then ends.
         var byId = result.Leaderboard.OrderBy(t => t.TrialId).ToArray();
         Assert.Equal([TrialStatus.Completed, TrialStatus.TimedOut, TrialStatus.Completed], byId.Select(t => t.Status));
-        Assert.InRange(byId[1].Duration.TotalSeconds, 1.5, 3.0);
+        // The runtime's timer may fire a millisecond early (1.4994 s was seen), hence 1.45.
+        Assert.InRange(byId[1].Duration.TotalSeconds, 1.45, 3.0);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"took {clock.Elapsed.TotalSeconds:F1} s");
 
         using var early = new CancellationTokenSource(TimeSpan.FromSeconds(2));

@@ -53,6 +53,17 @@ public sealed partial class SnippetRunTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
+    public void SequenceLayersStackAConvolutionAndGlobalPooling()
+    {
+        string printed = Run("SequenceLayers");
+        Assert.Contains("conv1d 4@2 stride 1 pad 0+0", printed);
+        Assert.Contains("global avg-pool", printed);
+        double r2 = Number(printed, "R squared");
+        // The target is linear in the inputs, so the stack can fit it exactly: measured 0.992 (seeds fixed); margin 0.04.
+        Assert.True(r2 > 0.95, $"R squared {r2}");
+    }
+
+    [Fact]
     public void LstmForecastForecastsSixMonthsWithBounds()
     {
         string printed = Run("LstmForecast");

@@ -38,11 +38,20 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IMicroKernel
             return;
         }
 
-        // Split the dimension whose busiest thread does the least padded work; N on ties, since then each thread packs
-        // only its own columns of B (the bigger operand in most layer shapes).
-        long rowSplitWork = (long)((rowTiles + threads - 1) / threads) * mr * op.N;
-        long colSplitWork = (long)((colTiles + threads - 1) / threads) * nr * op.M;
-        GemmOperands operands = op;
+        MultiplySplit(op, threads, rowTiles, colTiles);
+    }
+
+    /// <summary>
+    /// Splits the dimension whose busiest thread does the least padded work; N on ties, since then each thread packs
+    /// only its own columns of B (the bigger operand in most layer shapes). A method of its own because the lambdas'
+    /// captured copy is allocated on entry to the scope that declares it: in <see cref="Multiply"/> every call,
+    /// single-threaded ones too, would allocate it.
+    /// </summary>
+    private static void MultiplySplit(GemmOperands operands, int threads, int rowTiles, int colTiles)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        long rowSplitWork = (long)((rowTiles + threads - 1) / threads) * mr * operands.N;
+        long colSplitWork = (long)((colTiles + threads - 1) / threads) * nr * operands.M;
         if (rowSplitWork < colSplitWork)
         {
             KernelParallel.ForRanges(rowTiles, (start, end) =>

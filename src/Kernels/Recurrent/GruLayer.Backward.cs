@@ -52,8 +52,10 @@ public static partial class GruLayer
             {
                 var pointers = new StepPointers(pH0, pWhh, null, null, pHidden, pCache, null, lengths.IsEmpty ? null : pLengths);
                 var gradients = new GradientPointers(pDHidden, pDInputGates, pDRecurrentGates, pDh, pDhNext);
-                GruShape sh = shape;
-                ForRows(shape, (b0, b1) => BackwardSteps(sh, pointers, gradients, b0, b1));
+                if (SplitsRows(shape))
+                    BackwardRowsInParallel(shape, pointers, gradients);
+                else
+                    BackwardSteps(shape, pointers, gradients, 0, shape.Batch);
             }
         }
         // Weight gradients of all steps at once: dW_ih += dG_x^T x; dW_hh += dG_h^T hPrev, where hPrev of steps 1..T-1 is

@@ -20,15 +20,20 @@ public static partial class GruLayer
         public readonly float* DHidden = dHidden, DInputGates = dInputGates, DRecurrentGates = dRecurrentGates, Dh = dh, DhNext = dhNext;
     }
 
-    /// <summary>Splits batch rows across threads when the recurrence is big enough to pay for the hand-off.</summary>
-    private static void ForRows(in GruShape s, Action<int, int> body)
+    /// <summary>Whether to split batch rows across threads: only when the recurrence is big enough to pay for the hand-off.</summary>
+    private static bool SplitsRows(in GruShape s)
     {
         long work = (long)s.Steps * s.Batch * s.GateSize * (s.HiddenSize + 8);
-        if (s.Batch < 2 || work < 2_000_000)
-            body(0, s.Batch);
-        else
-            KernelParallel.ForRanges(s.Batch, body);
+        return s.Batch >= 2 && work >= 2_000_000 && KernelParallel.Degree(s.Batch) > 1;
     }
+
+    // The split lives in methods of its own: a lambda's captured locals are allocated on entry to the scope that
+    // declares them, so capturing in the kernels themselves would allocate on every call, inline ones too.
+    private static unsafe void ForwardRowsInParallel(GruShape shape, StepPointers pointers, bool transposed) =>
+        KernelParallel.ForRanges(shape.Batch, (b0, b1) => ForwardSteps(shape, pointers, transposed, b0, b1));
+
+    private static unsafe void BackwardRowsInParallel(GruShape shape, StepPointers pointers, GradientPointers gradients) =>
+        KernelParallel.ForRanges(shape.Batch, (b0, b1) => BackwardSteps(shape, pointers, gradients, b0, b1));
 
     private static void Validate(in GruShape s, int input, int inputWeights, int recurrentWeights, int initialHidden,
         ReadOnlySpan<int> lengths, int hidden, int cache)

@@ -70,9 +70,11 @@ public static partial class GruLayer
             fixed (int* pLengths = lengths)
             {
                 var pointers = new StepPointers(pH0, pWhh, pBih, pBhh, pHidden, pCache, pProjection, lengths.IsEmpty ? null : pLengths);
-                GruShape sh = shape;
                 // Sequences are independent through time, so the batch is split across threads for the whole recurrence.
-                ForRows(shape, (b0, b1) => ForwardSteps(sh, pointers, transposed, b0, b1));
+                if (SplitsRows(shape))
+                    ForwardRowsInParallel(shape, pointers, transposed);
+                else
+                    ForwardSteps(shape, pointers, transposed, 0, shape.Batch);
             }
         }
     }

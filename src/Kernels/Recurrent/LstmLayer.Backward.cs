@@ -48,8 +48,10 @@ public static partial class LstmLayer
             {
                 var pointers = new StepPointers(pH0, pC0, pWhh, pHidden, pCell, pGates, lengths.IsEmpty ? null : pLengths);
                 var gradients = new GradientPointers(pDHidden, pDGates, pHPrev, pDh, pDhNext, pDcNext);
-                LstmShape sh = shape;
-                ForRows(shape, (b0, b1) => BackwardSteps(sh, pointers, gradients, b0, b1));
+                if (SplitsRows(shape))
+                    BackwardRowsInParallel(shape, pointers, gradients);
+                else
+                    BackwardSteps(shape, pointers, gradients, 0, shape.Batch);
             }
         }
         Gemm.Gemm.Multiply(Transpose.Yes, Transpose.No, g4, f, t * n, 1f, dGates, g4, input, f, 1f, dInputWeights, f);

@@ -19,15 +19,20 @@ public static partial class LstmLayer
         public readonly float* DHidden = dHidden, DGates = dGates, HPrev = hPrev, Dh = dh, DhNext = dhNext, DcNext = dcNext;
     }
 
-    /// <summary>Splits batch rows across threads when the recurrence is big enough to pay for the hand-off.</summary>
-    private static void ForRows(in LstmShape s, Action<int, int> body)
+    /// <summary>Whether to split batch rows across threads: only when the recurrence is big enough to pay for the hand-off.</summary>
+    private static bool SplitsRows(in LstmShape s)
     {
         long work = (long)s.Steps * s.Batch * s.GateSize * (s.HiddenSize + 8);
-        if (s.Batch < 2 || work < 2_000_000)
-            body(0, s.Batch);
-        else
-            KernelParallel.ForRanges(s.Batch, body);
+        return s.Batch >= 2 && work >= 2_000_000 && KernelParallel.Degree(s.Batch) > 1;
     }
+
+    // The split lives in methods of its own: a lambda's captured locals are allocated on entry to the scope that
+    // declares them, so capturing in the kernels themselves would allocate on every call, inline ones too.
+    private static unsafe void ForwardRowsInParallel(LstmShape shape, StepPointers pointers, bool transposed) =>
+        KernelParallel.ForRanges(shape.Batch, (b0, b1) => ForwardSteps(shape, pointers, transposed, b0, b1));
+
+    private static unsafe void BackwardRowsInParallel(LstmShape shape, StepPointers pointers, GradientPointers gradients) =>
+        KernelParallel.ForRanges(shape.Batch, (b0, b1) => BackwardSteps(shape, pointers, gradients, b0, b1));
 
     private static void Validate(in LstmShape s, int input, int inputWeights, int recurrentWeights, int initialHidden, int initialCell,
         ReadOnlySpan<int> lengths, int hidden, int cell, int gates)

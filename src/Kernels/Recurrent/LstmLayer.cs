@@ -62,9 +62,11 @@ public static partial class LstmLayer
             fixed (int* pLengths = lengths)
             {
                 var pointers = new StepPointers(pH0, pC0, pWhh, pHidden, pCell, pGates, lengths.IsEmpty ? null : pLengths);
-                LstmShape sh = shape;
                 // Sequences are independent through time, so the batch is split across threads for the whole recurrence.
-                ForRows(shape, (b0, b1) => ForwardSteps(sh, pointers, transposed, b0, b1));
+                if (SplitsRows(shape))
+                    ForwardRowsInParallel(shape, pointers, transposed);
+                else
+                    ForwardSteps(shape, pointers, transposed, 0, shape.Batch);
             }
         }
     }

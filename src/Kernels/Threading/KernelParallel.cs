@@ -3,9 +3,10 @@ namespace MLNet.Extensions.Kernels.Threading;
 /// <summary>
 /// Splits independent work items across <see cref="KernelThreadScope.CurrentThreadCount"/> threads (the calling thread's
 /// scope, else the process default), running inline when one thread (or one item) is all there is, so single-threaded
-/// callers pay nothing for the option. Pool threads run each item with the starting thread's count. Work started from inside a
-/// parallel region runs inline too: a kernel that is already split across the cores (a convolution over images, an LSTM
-/// over sequences) must not have its inner GEMMs split again and oversubscribe them.
+/// callers pay nothing for the option. The threads are a persistent <see cref="WorkerTeam"/> that spins briefly and then
+/// parks between calls, and each runs its share with the starting thread's count. Work started from inside a parallel
+/// region runs inline too: a kernel that is already split across the cores (a convolution over images, an LSTM over
+/// sequences, a training step over sub-batches) must not have its inner GEMMs split again and oversubscribe them.
 /// </summary>
 public static class KernelParallel
 {
@@ -28,15 +29,40 @@ public static class KernelParallel
                 body(i);
             return;
         }
-        int threads = KernelThreadScope.CurrentThreadCount;
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = degree }, i => InRegion(threads, body, i));
+        WorkerTeam team = WorkerTeam.Rent();
+        try
+        {
+            team.RunItems(degree, count, body);
+        }
+        finally
+        {
+            WorkerTeam.Return(team);
+        }
     }
 
     /// <summary>
     /// Splits [0, count) into at most <see cref="KernelThreadScope.CurrentThreadCount"/> contiguous chunks and runs body(start, end) on each;
     /// chunks are as even as possible, so a deterministic kernel stays deterministic for a fixed thread count.
     /// </summary>
-    public static void ForRanges(int count, Action<int, int> body) => ForChunks(count, Degree(count), (_, start, end) => body(start, end));
+    public static void ForRanges(int count, Action<int, int> body)
+    {
+        int chunks = Degree(count);
+        if (chunks <= 1)
+        {
+            if (count > 0)
+                body(0, count);
+            return;
+        }
+        WorkerTeam team = WorkerTeam.Rent();
+        try
+        {
+            team.RunRanges(chunks, count, body);
+        }
+        finally
+        {
+            WorkerTeam.Return(team);
+        }
+    }
 
     /// <summary>
     /// Splits [0, count) into exactly <paramref name="chunks"/> contiguous ranges (fewer threads may run them) and runs
@@ -45,37 +71,53 @@ public static class KernelParallel
     public static void ForChunks(int count, int chunks, Action<int, int, int> body)
     {
         chunks = Math.Max(1, chunks);
-        if (chunks == 1 || InParallelRegion)
+        int degree = InParallelRegion ? 1 : Math.Min(chunks, KernelThreadScope.CurrentThreadCount);
+        if (degree <= 1)
         {
             for (int chunk = 0; chunk < chunks; chunk++)
-                RunChunk(count, chunks, chunk, body);
+            {
+                int start = (int)((long)count * chunk / chunks), end = (int)((long)count * (chunk + 1) / chunks);
+                if (end > start)
+                    body(chunk, start, end);
+            }
             return;
         }
-        int threads = KernelThreadScope.CurrentThreadCount;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(chunks, threads) },
-            chunk => InRegion(threads, c => RunChunk(count, chunks, c, body), chunk));
-    }
-
-    private static void RunChunk(int count, int chunks, int chunk, Action<int, int, int> body)
-    {
-        int start = (int)((long)count * chunk / chunks);
-        int end = (int)((long)count * (chunk + 1) / chunks);
-        if (end > start)
-            body(chunk, start, end);
-    }
-
-    private static void InRegion(int threads, Action<int> body, int item)
-    {
-        int previous = KernelThreadScope.Enter(threads);
-        t_depth++;
+        WorkerTeam team = WorkerTeam.Rent();
         try
         {
-            body(item);
+            team.RunChunks(degree, count, chunks, body);
         }
         finally
         {
-            t_depth--;
-            KernelThreadScope.Exit(previous);
+            WorkerTeam.Return(team);
         }
     }
+
+    /// <summary>
+    /// Runs body(participant, barrier) once on each of <paramref name="participants"/> threads at the same time (the
+    /// caller is participant 0), so the body may wait for the others with <see cref="KernelBarrier.SignalAndWait"/>:
+    /// one fork and join around work that needs a few synchronisation points (a training step split into sub-batches).
+    /// Kernels called from the body run inline, even with one participant, so their results never depend on the thread
+    /// count. From inside a parallel region it throws unless one participant is asked for.
+    /// </summary>
+    public static void Together(int participants, Action<int, KernelBarrier> body)
+    {
+        if (participants < 1)
+            throw new ArgumentOutOfRangeException(nameof(participants), participants, "Expected at least 1 participant.");
+        if (participants > 1 && InParallelRegion)
+            throw new InvalidOperationException("A region of several participants cannot start inside another parallel region.");
+        WorkerTeam team = WorkerTeam.Rent();
+        try
+        {
+            team.RunTogether(participants, body);
+        }
+        finally
+        {
+            WorkerTeam.Return(team);
+        }
+    }
+
+    internal static void EnterRegion() => t_depth++;
+
+    internal static void ExitRegion() => t_depth--;
 }

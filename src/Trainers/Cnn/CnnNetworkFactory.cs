@@ -55,7 +55,9 @@ internal sealed class CnnNetworkFactory : INetworkFactory
     public NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task)
     {
         LayerStack body = _options.Layers ?? CnnOptions.DefaultLayers;
-        var network = new NeuralNetwork(layout, new LayerStack([.. body, new DenseSpec(outputs)]));
+        var stack = new LayerStack([.. body, new DenseSpec(outputs)]);
+        TrainingMemory.Check(layout, stack, _options, nameof(CnnOptions.Layers));
+        var network = new NeuralNetwork(layout, stack);
         network.Initialize((ulong)_options.Seed);
         return network;
     }
@@ -64,6 +66,10 @@ internal sealed class CnnNetworkFactory : INetworkFactory
     {
         if (_options.RandomShiftPixels == 0)
             return null;
+        if (_options.RandomShiftPixels >= Math.Min(_shape.Height, _shape.Width))
+            throw new ArgumentException(
+                $"Option RandomShiftPixels is {_options.RandomShiftPixels}; the images are {_shape.Height}x{_shape.Width}, so expected less than {Math.Min(_shape.Height, _shape.Width)} (a few pixels is usual).",
+                nameof(CnnOptions.RandomShiftPixels));
         var shift = new RandomShift(_shape, _options.RandomShiftPixels, (ulong)_options.Seed + 2);
         return shift.Apply;
     }

@@ -13,7 +13,7 @@ internal sealed class ForecastDataView : SeriesDataView
     private readonly LstmForecastingTransformer _parent;
 
     public ForecastDataView(LstmForecastingTransformer parent, IDataView input, DataViewSchema schema)
-        : base(input, schema, parent.InputColumnName, keepsEveryRow: true)
+        : base(parent.Host, input, schema, parent.InputColumnName, keepsEveryRow: true)
     {
         _parent = parent;
     }
@@ -50,8 +50,13 @@ internal sealed class ForecastDataView : SeriesDataView
         {
             if (!InputCursor.MoveNext())
                 return false;
+            ThrowIfCancelled();
             float value = 0;
             _value(ref value);
+            if (!float.IsFinite(value) && !_model.NonFiniteInputsGiveNaN)
+                throw new InvalidOperationException(
+                    $"Series column '{_parent.InputColumnName}' has a non-finite value ({value}) at row {InputCursor.Position}; the forecaster needs " +
+                    "finite values (replace missing values first, or train with ScoreNonFiniteAsNaN = true to get NaN forecasts).");
             if (_seen < _recent.Length)
             {
                 _recent[_seen++] = value;

@@ -52,6 +52,9 @@ internal sealed class LstmForecastModel
     /// <summary>Probability mass inside the bounds.</summary>
     public float ConfidenceLevel { get; }
 
+    /// <summary>Whether a non-finite value in the scored series gives NaN forecasts instead of an error.</summary>
+    public bool NonFiniteInputsGiveNaN { get; private init; }
+
     /// <summary>Per-epoch training history.</summary>
     public IReadOnlyList<TrainingProgress> History { get; set; } = [];
 
@@ -60,7 +63,7 @@ internal sealed class LstmForecastModel
 
     /// <summary>Trains on <paramref name="series"/> (time order); throws naming the problem when it is too short or not finite.</summary>
     public static LstmForecastModel Train(ReadOnlySpan<float> series, LstmForecastingOptions options, Action<string> log,
-        Action<TrainingProgress>? progress)
+        Action<TrainingProgress>? progress, Action? checkCancelled = null)
     {
         options.Validate();
         // Training and the residuals measured after it run on this call's thread count, not the process default.
@@ -96,6 +99,8 @@ internal sealed class LstmForecastModel
         if (training < 1)
             throw new ArgumentException($"Column '{options.InputColumnName}' leaves no training windows after holding out ValidationFraction {options.ValidationFraction}.", nameof(series));
 
+        TrainingMemory.Check(new InputLayout(TensorShape.Sequence(t, 1)), Stack(h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep),
+            options, nameof(LstmForecastingOptions.HiddenSize));
         var network = CreateNetwork(t, h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep);
         network.Initialize((ulong)options.Seed);
         var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)options.Seed + 1);
@@ -139,6 +144,7 @@ internal sealed class LstmForecastModel
         {
             DataShape = (training, t),
             SamplesPerEpochHint = training,
+            CheckCancelled = checkCancelled,
         };
         IReadOnlyList<TrainingProgress> history = loop.Run(trainable, Epoch,
             validation > 0 ? () => Windows(validationStarts, validation) : null);
@@ -146,6 +152,7 @@ internal sealed class LstmForecastModel
         var model = new LstmForecastModel(t, h, options.DifferencingOrder, (float)mean, scale, network, new float[h], options.ConfidenceLevel)
         {
             History = history,
+            NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
         };
         model.MeasureResiduals(series, training);
         return model;
@@ -191,8 +198,9 @@ internal sealed class LstmForecastModel
     /// <summary>A scratch area for <see cref="Forecast"/>; one per thread.</summary>
     public ForecastSession CreateSession() => new(this);
 
-    // Binary format (version 2): int32 windowSize, horizon, differencingOrder; float32 mean, scale, confidenceLevel;
-    // FloatBlock residualStd; the network in NetworkFormat. Version 1 had, instead of the network, int32 hiddenSize,
+    // Binary format (version 3): int32 windowSize, horizon, differencingOrder; float32 mean, scale, confidenceLevel;
+    // FloatBlock residualStd; the network in NetworkFormat; byte scoring flags (bit 0: non-finite inputs give NaN).
+    // Version 2 had no flags. Version 1 had, instead of the network, int32 hiddenSize,
     // layerCount; bool everyStep (before the residuals) and the LSTM parameters after them.
     public void Save(BinaryWriter writer)
     {
@@ -204,16 +212,18 @@ internal sealed class LstmForecastModel
         writer.Write(ConfidenceLevel);
         FloatBlock.Write(writer, ResidualStd);
         NetworkFormat.Write(writer, Network);
+        writer.Write((byte)(NonFiniteInputsGiveNaN ? 1 : 0));
     }
 
-    /// <summary>Reads what <see cref="Save"/> wrote (or format <paramref name="version"/> 1), checking every field.</summary>
+    /// <summary>Reads what <see cref="Save"/> wrote (format <paramref name="version"/> 3, or the older 1 and 2), checking every field.</summary>
     public static LstmForecastModel Load(BinaryReader reader, int version)
     {
         int window = reader.ReadInt32(), horizon = reader.ReadInt32(), order = reader.ReadInt32();
         float mean = reader.ReadSingle(), scale = reader.ReadSingle(), confidence = reader.ReadSingle();
         if (window is < 1 or > 1_000_000 || horizon is < 1 or > 1_000_000 || order is not (0 or 1) || !float.IsFinite(mean)
-            || !(scale > 0) || !float.IsFinite(scale) || !(confidence is > 0 and < 1))
-            throw new InvalidDataException("The saved forecaster's settings are invalid.");
+            || !(scale > 0) || !float.IsFinite(scale) || !(confidence is > 0 and < 1) || !FloatBlock.Fits(reader, horizon))
+            throw new InvalidDataException(
+                $"The saved forecaster's settings (window {window}, horizon {horizon}, differencing {order}, mean {mean}, scale {scale}, confidence {confidence}) are invalid.");
         var residuals = new float[horizon];
         NeuralNetwork network;
         if (version == 1)
@@ -235,7 +245,10 @@ internal sealed class LstmForecastModel
                 throw new InvalidDataException(
                     $"The saved forecaster's network reads {network.Layout.Shape} and writes {network.OutputSize} values; window {window} and horizon {horizon} need ({window} steps x 1) and {horizon} or {window * horizon}.");
         }
-        return new LstmForecastModel(window, horizon, order, mean, scale, network, residuals, confidence);
+        byte flags = version >= 3 ? reader.ReadByte() : (byte)0;
+        if (flags > 1)
+            throw new InvalidDataException($"The saved forecaster's scoring flags ({flags}) are invalid.");
+        return new LstmForecastModel(window, horizon, order, mean, scale, network, residuals, confidence) { NonFiniteInputsGiveNaN = flags == 1 };
     }
 
     /// <summary>The forecaster's network: stacked LSTM layers over the window and a dense layer of Horizon outputs.</summary>

@@ -10,12 +10,14 @@ namespace MLNet.Extensions.Trainers.Forecasting;
 public sealed class LstmForecastingEstimator : IEstimator<LstmForecastingTransformer>
 {
     private readonly IHost _host;
+    private readonly IHostEnvironment _env;
     private readonly Action<TrainingProgress>? _progress;
 
     internal LstmForecastingEstimator(IHostEnvironment env, LstmForecastingOptions options, Action<TrainingProgress>? progress)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        _env = env;
         _host = env.Register(nameof(LstmForecastingEstimator));
         Options = options;
         _progress = progress;
@@ -28,9 +30,15 @@ public sealed class LstmForecastingEstimator : IEstimator<LstmForecastingTransfo
     public LstmForecastingTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        Options.CancellationToken.ThrowIfCancellationRequested();
+        HostCancellation.ThrowIfCancelled(_host);
         float[] series = ReadSeries(input, Options.InputColumnName);
         using IChannel channel = _host.Start("Training");
-        LstmForecastModel model = LstmForecastModel.Train(series, Options, message => SchemaShapes.Info(channel, message), _progress);
+        LstmForecastModel model = LstmForecastModel.Train(series, Options, message => SchemaShapes.Info(channel, message), _progress, () =>
+        {
+            HostCancellation.ThrowIfCancelled(_host);
+            HostCancellation.ThrowIfCancelled(_env);
+        });
         return new LstmForecastingTransformer(_host, Options.InputColumnName, Options.OutputColumnName,
             Options.LowerBoundColumnName, Options.UpperBoundColumnName, model);
     }

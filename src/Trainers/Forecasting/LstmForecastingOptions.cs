@@ -66,10 +66,13 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
         base.Validate();
         Require(!string.IsNullOrWhiteSpace(InputColumnName), nameof(InputColumnName), InputColumnName, "a column name");
         Require(!string.IsNullOrWhiteSpace(OutputColumnName), nameof(OutputColumnName), OutputColumnName, "a column name");
+        string?[] outputs = [OutputColumnName, LowerBoundColumnName, UpperBoundColumnName];
+        Require(outputs.OfType<string>().Distinct().Count() == outputs.OfType<string>().Count(), nameof(LowerBoundColumnName),
+            $"'{LowerBoundColumnName}' (upper '{UpperBoundColumnName}', output '{OutputColumnName}')", "a name of its own, distinct from the other output columns");
         Require(WindowSize >= 1, nameof(WindowSize), WindowSize, "at least 1");
         Require(Horizon >= 1, nameof(Horizon), Horizon, "at least 1");
         Require(DifferencingOrder is 0 or 1, nameof(DifferencingOrder), DifferencingOrder, "0 or 1");
-        Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
+        Require(HiddenSize is >= 1 and <= 16_384, nameof(HiddenSize), HiddenSize, "1 to 16384");
         Require(LayerCount >= 1, nameof(LayerCount), LayerCount, "at least 1");
         Require(float.IsFinite(ConfidenceLevel) && ConfidenceLevel > 0 && ConfidenceLevel < 1, nameof(ConfidenceLevel), ConfidenceLevel, "in (0, 1)");
     }

@@ -47,7 +47,9 @@ internal sealed class LstmNetworkFactory : INetworkFactory
 
     public NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task)
     {
-        var network = new NeuralNetwork(layout, Layers(_options, outputs));
+        LayerStack stack = Layers(_options, outputs);
+        TrainingMemory.Check(layout, stack, _options, _options.Layers is null ? nameof(LstmOptions.HiddenSize) : nameof(LstmOptions.Layers));
+        var network = new NeuralNetwork(layout, stack);
         network.Initialize((ulong)_options.Seed);
         return network;
     }

@@ -67,7 +67,7 @@ public sealed record LstmOptions : NetworkTrainingOptions
         base.Validate();
         Require(FeaturesPerStep >= 0, nameof(FeaturesPerStep), FeaturesPerStep, "zero (from the column type) or positive");
         Require(TrailingFeatures >= 0, nameof(TrailingFeatures), TrailingFeatures, "zero or positive");
-        Require(HiddenSize >= 1, nameof(HiddenSize), HiddenSize, "at least 1");
+        Require(HiddenSize is >= 1 and <= 16_384, nameof(HiddenSize), HiddenSize, "1 to 16384");
         Require(LayerCount >= 1, nameof(LayerCount), LayerCount, "at least 1");
         Require(float.IsFinite(Dropout) && Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "in [0, 1)");
         Require(DenseUnits >= 0, nameof(DenseUnits), DenseUnits, "zero (none) or positive");

@@ -15,8 +15,9 @@ public sealed class BinaryNetworkModelParameters : NetworkModelParametersBase<fl
     internal const string LoaderSignature = "MLNetExtNetBinary";
     private const string RegistrationName = "BinaryNetworkModel";
 
-    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network").(network predictor format with history); 0x00010002 the one network format (kind "network").
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNBIN", 0x00010002, 0x00010001, LoaderSignature, typeof(BinaryNetworkModelParameters));
+    // Version history: 0x00010001 initial (network predictor format with history); 0x00010002 the one network format
+    // (kind "network"); 0x00010003 checksummed payload, history without timings.
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNBIN", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(BinaryNetworkModelParameters));
 
     private readonly VectorDataViewType _inputType;
 
@@ -29,6 +30,8 @@ public sealed class BinaryNetworkModelParameters : NetworkModelParametersBase<fl
     private BinaryNetworkModelParameters(IHostEnvironment env, ModelLoadContext ctx)
         : base(env, RegistrationName, ctx)
     {
+        if (Predictor.OutputSize != 1)
+            throw new InvalidDataException($"{RegistrationName}: the saved network writes {Predictor.OutputSize} values; a binary classifier writes 1.");
         _inputType = InputVectorType();
     }
 
@@ -81,6 +84,8 @@ public sealed class BinaryNetworkModelParameters : NetworkModelParametersBase<fl
         return source =>
         {
             int length = Densify(source, dense);
+            if (length < 0)
+                return float.NaN;
             session.Predict(dense.AsSpan(0, Predictor.VariableLength ? length : dense.Length), output);
             return output[0];
         };

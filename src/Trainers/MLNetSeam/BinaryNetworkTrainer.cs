@@ -14,11 +14,20 @@ public sealed class BinaryNetworkTrainer
             new SchemaShape.Column(factory.Options.LabelColumnName, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, isKey: false),
             progress)
     {
+        // ML.NET's binary scorer binds only known-size feature vectors; say so now rather than after training.
+        if (factory.AcceptsVariableLength)
+            throw new ArgumentException(
+                "Option VariableLength is true, but ML.NET's binary classification scorer needs a fixed-size feature vector; " +
+                "pad the sequences to one length, or train a multiclass classifier with 2 classes (a key label) instead.", "VariableLength");
     }
 
     /// <inheritdoc />
 
     protected override PredictionKind PredictionKind => PredictionKind.BinaryClassification;
+
+    private protected override string? LabelProblem(SchemaShape.Column label) =>
+        !label.IsKey && label.Kind == SchemaShape.Column.VectorKind.Scalar && label.ItemType.Equals(BooleanDataViewType.Instance) ? null
+            : $"must be Boolean for binary classification; it is {Describe(label)}. Convert it (e.g. a CustomMapping or an expression \"Label > 0\"), or use multiclass with MapValueToKey.";
 
     private protected override BinaryNetworkModelParameters CreateModel(NetworkPredictor predictor) => new(Host, predictor);
 

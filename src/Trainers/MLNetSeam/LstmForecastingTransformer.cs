@@ -20,8 +20,11 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
 {
     internal const string LoaderSignature = "MLNetExtLstmForecast";
 
-    // Version history: 0x00010001 initial; 0x00010002 the network in the one network format (NetworkFormat).
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXLFCT", 0x00010002, 0x00010001, LoaderSignature, typeof(LstmForecastingTransformer));
+    // Version history: 0x00010001 initial; 0x00010002 the network in the one network format (NetworkFormat); 0x00010003
+    // checksummed payload, history without timings.
+    private const uint ChecksummedVersion = 0x00010003;
+
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXLFCT", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(LstmForecastingTransformer));
 
     private readonly IHost _host;
 
@@ -37,6 +40,8 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
     }
 
     internal LstmForecastModel Model { get; }
+
+    internal IHost Host => _host;
 
     /// <summary>The series column.</summary>
     public string InputColumnName { get; }
@@ -96,28 +101,37 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
     internal IReadOnlyList<string> OutputColumns =>
         new[] { OutputColumnName, LowerBoundColumnName, UpperBoundColumnName }.OfType<string>().ToArray();
 
-    // Binary format: string input, output; bool + string lower; bool + string upper; LstmForecastModel; TrainingHistoryFormat.
+    // Binary format: ChecksummedPayload of (string input, output; bool + string lower; bool + string upper;
+    // LstmForecastModel; TrainingHistoryFormat). Before 0x00010003 the same fields bare, the history with timings.
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
-        ctx.Writer.Write(InputColumnName);
-        ctx.Writer.Write(OutputColumnName);
-        WriteOptional(ctx.Writer, LowerBoundColumnName);
-        WriteOptional(ctx.Writer, UpperBoundColumnName);
-        Model.Save(ctx.Writer);
-        TrainingHistoryFormat.Write(ctx.Writer, Model.History);
+        ChecksummedPayload.Write(ctx.Writer, writer =>
+        {
+            writer.Write(InputColumnName);
+            writer.Write(OutputColumnName);
+            WriteOptional(writer, LowerBoundColumnName);
+            WriteOptional(writer, UpperBoundColumnName);
+            Model.Save(writer);
+            TrainingHistoryFormat.Write(writer, Model.History);
+        });
     }
 
     private static LstmForecastingTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
+        uint version = ctx.Header.ModelVerWritten;
         try
         {
-            string input = ctx.Reader.ReadString(), output = ctx.Reader.ReadString();
-            string? lower = ReadOptional(ctx.Reader), upper = ReadOptional(ctx.Reader);
-            LstmForecastModel model = LstmForecastModel.Load(ctx.Reader, ctx.Header.ModelVerWritten == 0x00010001 ? 1 : 2);
-            model.History = TrainingHistoryFormat.Read(ctx.Reader);
+            BinaryReader reader = version >= ChecksummedVersion
+                ? ChecksummedPayload.Read(ctx.Reader, nameof(LstmForecastingTransformer)) : ctx.Reader;
+            string input = reader.ReadString(), output = reader.ReadString();
+            string? lower = ReadOptional(reader), upper = ReadOptional(reader);
+            LstmForecastModel model = LstmForecastModel.Load(reader, version == 0x00010001 ? 1 : version < ChecksummedVersion ? 2 : 3);
+            model.History = TrainingHistoryFormat.Read(reader, withTimings: version < ChecksummedVersion);
+            if (version >= ChecksummedVersion)
+                ChecksummedPayload.CheckFullyRead(reader, nameof(LstmForecastingTransformer));
             return new LstmForecastingTransformer(env, input, output, lower, upper, model);
         }
         catch (EndOfStreamException e)
@@ -134,7 +148,7 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
 
     private static string? ReadOptional(BinaryReader reader)
     {
-        bool has = reader.ReadBoolean();
+        bool has = NetworkFormat.ReadFlag(reader);
         string value = reader.ReadString();
         return has ? value : null;
     }

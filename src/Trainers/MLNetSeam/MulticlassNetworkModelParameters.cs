@@ -16,8 +16,9 @@ public sealed class MulticlassNetworkModelParameters : NetworkModelParametersBas
     internal const string LoaderSignature = "MLNetExtNetMulticlass";
     private const string RegistrationName = "MulticlassNetworkModel";
 
-    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network").(network predictor format with history); 0x00010002 the one network format (kind "network").
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNMCL", 0x00010002, 0x00010001, LoaderSignature, typeof(MulticlassNetworkModelParameters));
+    // Version history: 0x00010001 initial (network predictor format with history); 0x00010002 the one network format
+    // (kind "network"); 0x00010003 checksummed payload, history without timings.
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNMCL", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(MulticlassNetworkModelParameters));
 
     private readonly VectorDataViewType _inputType;
     private readonly VectorDataViewType _outputType;
@@ -65,6 +66,12 @@ public sealed class MulticlassNetworkModelParameters : NetworkModelParametersBas
         {
             int length = Densify(source, dense);
             var editor = VBufferEditor.Create(ref destination, classes);
+            if (length < 0)
+            {
+                editor.Values.Fill(float.NaN);
+                destination = editor.Commit();
+                return;
+            }
             session.Predict(dense.AsSpan(0, Predictor.VariableLength ? length : dense.Length), editor.Values);
             SoftmaxCrossEntropy.Softmax(1, classes, editor.Values, editor.Values);
             destination = editor.Commit();

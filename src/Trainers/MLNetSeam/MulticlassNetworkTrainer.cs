@@ -31,6 +31,10 @@ public sealed class MulticlassNetworkTrainer
         return (int)key.Count;
     }
 
+    private protected override string? LabelProblem(SchemaShape.Column label) =>
+        label.IsKey && label.Kind == SchemaShape.Column.VectorKind.Scalar ? null
+            : $"must be a key type (use MapValueToKey on it first); it is {Describe(label)}.";
+
     private protected override MulticlassNetworkModelParameters CreateModel(NetworkPredictor predictor) => new(Host, predictor);
 
     /// <inheritdoc />

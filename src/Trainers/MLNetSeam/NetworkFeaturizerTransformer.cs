@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Extensions.Trainers.Featurization;
 using MLNet.Extensions.Trainers.Models;
+using MLNet.Extensions.Transforms.MLNetSeam;
 using MLNet.Extensions.Transforms.Persistence;
 
 [assembly: LoadableClass(typeof(NetworkFeaturizerTransformer), null, typeof(SignatureLoadModel),
@@ -18,9 +19,12 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
 {
     internal const string LoaderSignature = "MLNetExtNetFeaturizer";
 
-    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network").
+    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network"); 0x00010003 checksummed
+    // payload (covering the column names too), history without timings.
+    private const uint ChecksummedVersion = 0x00010003;
+
     private static VersionInfo GetVersionInfo() =>
-        ModelVersions.Create("MLNXNFEA", 0x00010002, 0x00010001, LoaderSignature, typeof(NetworkFeaturizerTransformer));
+        ModelVersions.Create("MLNXNFEA", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(NetworkFeaturizerTransformer));
 
     private readonly NetworkPredictor _predictor;
 
@@ -33,10 +37,20 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
     private NetworkFeaturizerTransformer(IHost host, ModelLoadContext ctx)
         : base(host, ctx)
     {
-        // *** Binary format *** (after the column pairs): NetworkPredictorFormat (kind, network, history).
+        // *** Binary format *** (after the column pairs): ChecksummedPayload of NetworkPredictorFormat (kind, network,
+        // history), whose checksum also covers the column names; before 0x00010003 the NetworkPredictorFormat bare.
         try
         {
-            _predictor = NetworkPredictorFormat.Read(ctx.Reader);
+            if (ctx.Header.ModelVerWritten >= ChecksummedVersion)
+            {
+                BinaryReader payload = ChecksummedPayload.Read(ctx.Reader, nameof(NetworkFeaturizerTransformer), ChecksummedPayload.ColumnContext(ColumnPairs));
+                _predictor = NetworkPredictorFormat.Read(payload);
+                ChecksummedPayload.CheckFullyRead(payload, nameof(NetworkFeaturizerTransformer));
+            }
+            else
+            {
+                _predictor = NetworkPredictorFormat.Read(ctx.Reader, beforeChecksums: true);
+            }
         }
         catch (EndOfStreamException e)
         {
@@ -47,6 +61,8 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
     internal static NetworkFeaturizerTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
+        if (ctx.Header.ModelVerWritten >= ChecksummedVersion)
+            SavedColumns.VerifyAfterColumns(ctx, nameof(NetworkFeaturizerTransformer));
         return new NetworkFeaturizerTransformer(env.Register(nameof(NetworkFeaturizerTransformer)), ctx);
     }
 
@@ -59,7 +75,7 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
         SaveColumns(ctx);
-        NetworkPredictorFormat.Write(ctx.Writer, _predictor);
+        ChecksummedPayload.Write(ctx.Writer, payload => NetworkPredictorFormat.Write(payload, _predictor), ChecksummedPayload.ColumnContext(ColumnPairs));
     }
 
     /// <inheritdoc />
@@ -92,18 +108,23 @@ public sealed class NetworkFeaturizerTransformer : OneToOneTransformerBase
             disposer = null!;
             ValueGetter<VBuffer<float>> source = input.GetGetter<VBuffer<float>>(input.Schema[ColMapNewToOld[iinfo]]);
             // One session per getter: each cursor (and so each thread or prediction engine) scores with its own buffers.
-            IPredictorSession session = _owner._predictor.CreateSession();
-            var dense = new float[_owner._predictor.InputSize];
+            NetworkPredictor predictor = _owner._predictor;
+            IPredictorSession session = predictor.CreateSession();
+            var dense = new float[predictor.InputSize];
+            string column = input.Schema[ColMapNewToOld[iinfo]].Name;
             VBuffer<float> buffer = default;
             ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
             {
                 source(ref buffer);
                 if (buffer.Length > dense.Length)
-                    throw new InvalidOperationException($"The feature vector has {buffer.Length} values; the network reads at most {dense.Length}.");
+                    throw predictor.SizeError(buffer.Length, column, input.Position);
                 Array.Clear(dense);
                 buffer.CopyTo(dense);
                 var editor = VBufferEditor.Create(ref destination, _owner.FeatureSize);
-                session.Featurize(dense.AsSpan(0, _owner._predictor.VariableLength ? buffer.Length : dense.Length), editor.Values);
+                if (predictor.CheckRow(dense.AsSpan(0, buffer.Length), column, input.Position))
+                    session.Featurize(dense.AsSpan(0, buffer.Length), editor.Values);
+                else
+                    editor.Values.Fill(float.NaN);
                 destination = editor.Commit();
             };
             return getter;

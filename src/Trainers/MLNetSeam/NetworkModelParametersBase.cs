@@ -3,12 +3,14 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 using MLNet.Extensions.Trainers.Training;
+using MLNet.Extensions.Transforms.Persistence;
 
 namespace MLNet.Extensions.Trainers.Models;
 
 /// <summary>
 /// What every trained network model exposes to users (architecture, size, history) and how it is saved:
-/// ML.NET's header and float-size word, then <see cref="NetworkPredictorFormat"/>.
+/// ML.NET's header and float-size word, then <see cref="NetworkPredictorFormat"/> inside a checksummed payload
+/// (<see cref="ChecksummedPayload"/>; files of the versions before <see cref="ChecksummedVersion"/> hold it bare).
 /// </summary>
 /// <typeparam name="TOutput">The score type ML.NET's scorer for the task expects.</typeparam>
 public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<TOutput>
@@ -24,13 +26,25 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
     {
         try
         {
-            Predictor = NetworkPredictorFormat.Read(ctx.Reader);
+            if (ctx.Header.ModelVerWritten >= ChecksummedVersion)
+            {
+                BinaryReader payload = ChecksummedPayload.Read(ctx.Reader, name);
+                Predictor = NetworkPredictorFormat.Read(payload);
+                ChecksummedPayload.CheckFullyRead(payload, name);
+            }
+            else
+            {
+                Predictor = NetworkPredictorFormat.Read(ctx.Reader, beforeChecksums: true);
+            }
         }
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException($"{name}: the saved network is truncated.", e);
         }
     }
+
+    /// <summary>The first format version of the three network model kinds whose payload is checksummed (and saved without timings).</summary>
+    private protected const uint ChecksummedVersion = 0x00010003;
 
     internal NetworkPredictor Predictor { get; }
 
@@ -52,9 +66,19 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
     /// <summary>The penultimate layer's activations for one sample: a learned representation other trainers can use.</summary>
     public float[] Featurize(ReadOnlySpan<float> features)
     {
-        if (features.Length != Predictor.InputSize && !Predictor.VariableLength)
-            throw new ArgumentException($"Expected {Predictor.InputSize} features, got {features.Length}.", nameof(features));
         var result = new float[Predictor.FeatureSize];
+        try
+        {
+            if (!Predictor.CheckRow(features))
+            {
+                Array.Fill(result, float.NaN);
+                return result;
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException(e.Message, nameof(features), e);
+        }
         Predictor.CreateSession().Featurize(features, result);
         return result;
     }
@@ -71,18 +95,20 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
     {
         base.SaveCore(ctx);
         ctx.SetVersionInfo(VersionInfo);
-        NetworkPredictorFormat.Write(ctx.Writer, Predictor);
+        ChecksummedPayload.Write(ctx.Writer, payload => NetworkPredictorFormat.Write(payload, Predictor));
     }
 
-    /// <summary>Copies a feature vector into <paramref name="dense"/>, checking its length against the network.</summary>
+    /// <summary>
+    /// Copies a feature vector into <paramref name="dense"/> and checks it (<see cref="NetworkPredictor.CheckRow"/>); returns
+    /// the used length, or -1 when the row has a non-finite value and the model scores such rows as NaN.
+    /// </summary>
     private protected int Densify(in VBuffer<float> source, float[] dense)
     {
         int length = source.Length;
-        if (Predictor.VariableLength ? length > Predictor.InputSize : length != Predictor.InputSize)
-            throw new InvalidOperationException(
-                $"{GetType().Name}: the feature vector has {length} values; the network expects {(Predictor.VariableLength ? "at most " : "")}{Predictor.InputSize}.");
+        if (length > dense.Length)
+            throw Predictor.SizeError(length);
         Array.Clear(dense);
         source.CopyTo(dense);
-        return length;
+        return Predictor.CheckRow(dense.AsSpan(0, length)) ? length : -1;
     }
 }

@@ -6,6 +6,7 @@ using MLNet.Extensions.Kernels.Threading;
 using MLNet.Extensions.Trainers.Data;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
+using MLNet.Extensions.Transforms.MLNetSeam;
 
 namespace MLNet.Extensions.Trainers.Training;
 
@@ -15,19 +16,22 @@ namespace MLNet.Extensions.Trainers.Training;
 /// </summary>
 /// <typeparam name="TTransformer">The prediction transformer of the task.</typeparam>
 /// <typeparam name="TModel">The model parameters of the task.</typeparam>
-public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimatorBase<TTransformer, TModel>, IResumableNetworkTrainer
+public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimatorBase<TTransformer, TModel>, IEstimator<TTransformer>,
+    IResumableNetworkTrainer
     where TTransformer : ISingleFeaturePredictionTransformer<TModel>
     where TModel : class
 {
     private readonly INetworkFactory _factory;
     private readonly PredictionTask _task;
     private readonly Action<TrainingProgress>? _progress;
+    private readonly IHostEnvironment _env;
 
     private protected NetworkTrainerBase(IHostEnvironment env, string name, INetworkFactory factory, PredictionTask task,
         SchemaShape.Column label, Action<TrainingProgress>? progress)
         : base(Contracts.CheckRef(env, nameof(env)).Register(name), FeatureShape(factory), label)
     {
         factory.Options.Validate();
+        _env = env;
         _factory = factory;
         _task = task;
         _progress = progress;
@@ -40,7 +44,60 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
     public override TrainerInfo Info { get; } = new(normalization: false, caching: false, supportValid: true);
 
     /// <summary>Trains with a separate validation set, used for the progress metrics, early stopping and best-weight restore.</summary>
-    public TTransformer Fit(IDataView trainData, IDataView validationData) => TrainTransformer(trainData, validationData);
+    public TTransformer Fit(IDataView trainData, IDataView validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        ArgumentNullException.ThrowIfNull(validationData);
+        CheckColumns(SchemaShape.Create(trainData.Schema));
+        CheckColumns(SchemaShape.Create(validationData.Schema));
+        return TrainTransformer(trainData, validationData);
+    }
+
+    /// <summary>Trains on <paramref name="input"/>, checking the label and feature columns with our messages first.</summary>
+    public new TTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckColumns(SchemaShape.Create(input.Schema));
+        return base.Fit(input);
+    }
+
+    /// <summary>The output schema; the label and feature columns are checked with our messages (which name the fix) first.</summary>
+    public new SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        CheckColumns(inputSchema);
+        return base.GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>What is wrong with <paramref name="label"/> for this task, with the fix, or null when it fits.</summary>
+    private protected abstract string? LabelProblem(SchemaShape.Column label);
+
+    private void CheckColumns(SchemaShape schema)
+    {
+        NetworkTrainingOptions options = _factory.Options;
+        if (!schema.TryFindColumn(options.FeatureColumnName, out var feature))
+            throw new ArgumentOutOfRangeException(nameof(schema), options.FeatureColumnName,
+                $"The feature column '{options.FeatureColumnName}' is not in the data; columns are: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. " +
+                "Set FeatureColumnName, or build the column with Concatenate.");
+        if (feature.Kind == SchemaShape.Column.VectorKind.Scalar || feature.IsKey || !feature.ItemType.Equals(NumberDataViewType.Single))
+            throw new ArgumentOutOfRangeException(nameof(schema), options.FeatureColumnName,
+                $"The feature column '{options.FeatureColumnName}' must be a vector of Single; it is {Describe(feature)}. " +
+                "Convert it with ConvertType (to Single) and Concatenate (to a vector).");
+        if (!schema.TryFindColumn(options.LabelColumnName, out var label))
+            throw new ArgumentOutOfRangeException(nameof(schema), options.LabelColumnName,
+                $"The label column '{options.LabelColumnName}' is not in the data; columns are: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. Set LabelColumnName.");
+        if (LabelProblem(label) is string problem)
+            throw new ArgumentOutOfRangeException(nameof(schema), options.LabelColumnName, $"Label column '{options.LabelColumnName}' {problem}");
+    }
+
+    /// <summary>A schema column's type the way our messages print it.</summary>
+    private protected static string Describe(SchemaShape.Column column) =>
+        $"{(column.IsKey ? "Key<" + column.ItemType + ">" : column.ItemType.ToString())}{column.Kind switch
+        {
+            SchemaShape.Column.VectorKind.Vector => " vector",
+            SchemaShape.Column.VectorKind.VariableVector => " variable-length vector",
+            _ => "",
+        }}";
 
     private protected abstract TModel CreateModel(NetworkPredictor predictor);
 
@@ -104,7 +161,11 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
 
         NeuralNetwork network = _factory.Create(layout, outputs, _task);
         var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)options.Seed + 1);
-        var predictor = new NetworkPredictor(network);
+        var predictor = new NetworkPredictor(network)
+        {
+            FeatureColumnName = options.FeatureColumnName,
+            NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
+        };
         var batch = new TrainingBatch(options.BatchSize, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
 
         IEnumerable<TrainingBatch> Read(IDataView view)
@@ -124,6 +185,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             Augment = _factory.CreateAugmentation(layout),
             DataShape = (rows, layout.Size),
             SamplesPerEpochHint = trainRows,
+            CheckCancelled = CheckCancelled,
         };
         IDataView? validationView = validation;
         return new Prepared(predictor, trainable, loop, Epoch, validationView is null ? null : () => Read(validationView));
@@ -139,12 +201,22 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
     {
         var batch = new TrainingBatch(256, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
         using var reader = new DataViewBatchReader(data, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs);
-        while (reader.Fill(batch))
+        do
         {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            CheckCancelled();
         }
+        while (reader.Fill(batch));
         if (reader.RowsRead == 0)
             throw new InvalidOperationException($"The {role} data has no rows.");
         return reader.RowsRead;
+    }
+
+    /// <summary>ML.NET's cancellation: our host is cancelled with its context, and the context itself for hosts made after.</summary>
+    private void CheckCancelled()
+    {
+        HostCancellation.ThrowIfCancelled(Host);
+        HostCancellation.ThrowIfCancelled(_env);
     }
 
     private static SchemaShape.Column FeatureShape(INetworkFactory factory) => new(

@@ -15,8 +15,9 @@ public sealed class RegressionNetworkModelParameters : NetworkModelParametersBas
     internal const string LoaderSignature = "MLNetExtNetRegression";
     private const string RegistrationName = "RegressionNetworkModel";
 
-    // Version history: 0x00010001 initial; 0x00010002 the one network format (kind "network").(network predictor format with history); 0x00010002 the one network format (kind "network").
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNREG", 0x00010002, 0x00010001, LoaderSignature, typeof(RegressionNetworkModelParameters));
+    // Version history: 0x00010001 initial (network predictor format with history); 0x00010002 the one network format
+    // (kind "network"); 0x00010003 checksummed payload, history without timings.
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNREG", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(RegressionNetworkModelParameters));
 
     private readonly VectorDataViewType _inputType;
 
@@ -59,6 +60,11 @@ public sealed class RegressionNetworkModelParameters : NetworkModelParametersBas
         ValueMapper<VBuffer<float>, float> map = (in VBuffer<float> source, ref float value) =>
         {
             int length = Densify(source, dense);
+            if (length < 0)
+            {
+                value = float.NaN;
+                return;
+            }
             session.Predict(dense.AsSpan(0, Predictor.VariableLength ? length : dense.Length), output);
             value = output[0];
         };

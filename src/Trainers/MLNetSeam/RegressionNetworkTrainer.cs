@@ -20,6 +20,10 @@ public sealed class RegressionNetworkTrainer
 
     protected override PredictionKind PredictionKind => PredictionKind.Regression;
 
+    private protected override string? LabelProblem(SchemaShape.Column label) =>
+        !label.IsKey && label.ItemType.Equals(NumberDataViewType.Single) ? null
+            : $"must be Single for regression; it is {Describe(label)}. Convert it with ConvertType(..., DataKind.Single).";
+
     private protected override RegressionNetworkModelParameters CreateModel(NetworkPredictor predictor) => new(Host, predictor);
 
     /// <inheritdoc />

@@ -49,7 +49,7 @@ internal static class NetworkFormat
             || trailing < 0 || shape.LongSize + trailing > int.MaxValue || (shape.IsSequence && shape.Channels != 1))
             throw new InvalidDataException($"Saved network input {shape} with {trailing} trailing features is invalid.");
         int layerCount = reader.ReadInt32();
-        if (layerCount is < 1 or > 10_000)
+        if (layerCount is < 1 or > 10_000 || (reader.BaseStream.CanSeek && layerCount > reader.BaseStream.Length - reader.BaseStream.Position))
             throw new InvalidDataException($"Saved network layer count {layerCount} is invalid.");
         var specs = new LayerSpec[layerCount];
         for (int i = 0; i < layerCount; i++)
@@ -58,8 +58,16 @@ internal static class NetworkFormat
     }
 
     /// <summary>
+    /// Floats one sample's scoring workspace may take for a loaded architecture, beyond 64 × its parameters: 64 MB. A saved
+    /// size can ask for more only by a deliberate edit (the payload checksum catches damage), and is refused instead of
+    /// allocated at the first scored row.
+    /// </summary>
+    public const long MaxLoadedWorkspaceFloats = 1L << 24;
+
+    /// <summary>
     /// Builds the network for a saved architecture and reads its buffers, refusing an architecture whose parameters need
-    /// more bytes than the stream holds (so a damaged size cannot make loading allocate gigabytes).
+    /// more bytes than the stream holds, or whose one-sample workspace is beyond <see cref="MaxLoadedWorkspaceFloats"/>
+    /// (so a damaged size cannot make loading or scoring allocate gigabytes).
     /// </summary>
     public static NeuralNetwork Rebuild(BinaryReader reader, InputLayout layout, LayerStack layers, string what, bool readState)
     {
@@ -71,6 +79,10 @@ internal static class NetworkFormat
             if (reader.BaseStream.CanSeek && needed > reader.BaseStream.Length - reader.BaseStream.Position)
                 throw new InvalidDataException(
                     $"The saved {what} needs {needed:N0} bytes of parameters but the entry holds only {reader.BaseStream.Length - reader.BaseStream.Position:N0}: the file is damaged.");
+            long workspace = probe.WorkspaceFloats(1);
+            if (workspace > MaxLoadedWorkspaceFloats + 64L * probe.ParameterCount)
+                throw new InvalidDataException(
+                    $"The saved {what} would need {4 * workspace:N0} bytes to score one row with only {probe.ParameterCount:N0} parameters: the file is damaged.");
             network = new NeuralNetwork(layout, layers);
         }
         catch (ArgumentException e)

@@ -35,6 +35,42 @@ internal sealed class NetworkPredictor
     /// <summary>One line per layer with its output shape, for people and logs.</summary>
     public IReadOnlyList<string> LayerSummary => Network.Summary();
 
+    /// <summary>The feature column the network was trained on, which scoring errors name.</summary>
+    public string FeatureColumnName { get; init; } = NetworkTrainingOptions.Defaults.FeatureColumnName;
+
+    /// <summary>Whether a row with a non-finite feature scores as NaN instead of throwing (<see cref="NetworkTrainingOptions.ScoreNonFiniteAsNaN"/>).</summary>
+    public bool NonFiniteInputsGiveNaN { get; init; }
+
+    /// <summary>
+    /// Checks one row before scoring, as training checks it: a length the layout accepts (whole steps, not empty) and
+    /// finite values. Returns false when the row has a non-finite value and <see cref="NonFiniteInputsGiveNaN"/> is set
+    /// (the caller writes NaN outputs); otherwise throws naming <paramref name="column"/> (default: the trained feature
+    /// column) and <paramref name="row"/> (when the caller knows it, else negative).
+    /// </summary>
+    public bool CheckRow(ReadOnlySpan<float> features, string? column = null, long row = -1)
+    {
+        if (!Network.Layout.Accepts(features.Length))
+            throw SizeError(features.Length, column, row);
+        string where = row >= 0 ? $" at row {row}" : "";
+        int slot = features.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
+        if (slot < 0)
+            return true;
+        if (NonFiniteInputsGiveNaN)
+            return false;
+        throw new InvalidOperationException(
+            $"Feature column '{column ?? FeatureColumnName}' has a non-finite value ({features[slot]}){where}, slot {slot}; networks need finite " +
+            "inputs (replace missing values first, e.g. with ReplaceMissingValues, or train with ScoreNonFiniteAsNaN = true to get NaN scores).");
+    }
+
+    /// <summary>The error for a row of <paramref name="length"/> values the layout does not accept.</summary>
+    public InvalidOperationException SizeError(int length, string? column = null, long row = -1)
+    {
+        InputLayout layout = Network.Layout;
+        return new InvalidOperationException(
+            $"Feature column '{column ?? FeatureColumnName}' has {length} values{(row >= 0 ? $" at row {row}" : "")}; the network expects " +
+            $"{layout.Describe()}{(layout.VariableLength ? $" (whole steps of {layout.StepSize} values, at least one)" : "")}.");
+    }
+
     /// <summary>Per-epoch history of the training run that produced this network.</summary>
     public IReadOnlyList<TrainingProgress> History { get; set; } = [];
 

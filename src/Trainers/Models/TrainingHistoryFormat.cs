@@ -4,11 +4,16 @@ namespace MLNet.Extensions.Trainers.Models;
 
 /// <summary>
 /// Saved training history: int32 count; per epoch: int32 epoch, int32 epochs, float64 lr, float64 train loss,
-/// bool + float64 validation loss, bool + float64 validation metric, string metric name, float64 samples/s, int64 elapsed ticks.
+/// bool + float64 validation loss, bool + float64 validation metric, string metric name. Files written before the
+/// checksummed format also hold float64 samples/s and int64 elapsed ticks per epoch; those timings are no longer saved,
+/// so one model always saves to the same bytes (a loaded history reports 0 for them).
 /// </summary>
 internal static class TrainingHistoryFormat
 {
-    /// <summary>Writes <paramref name="history"/>.</summary>
+    // Smallest record: two int32, four float64, two flags and a one-byte string length.
+    private const int MinimumRecordBytes = 4 + 4 + 8 + 8 + 9 + 9 + 1;
+
+    /// <summary>Writes <paramref name="history"/> without timings.</summary>
     public static void Write(BinaryWriter writer, IReadOnlyList<TrainingProgress> history)
     {
         writer.Write(history.Count);
@@ -21,22 +26,23 @@ internal static class TrainingHistoryFormat
             WriteOptional(writer, p.ValidationLoss);
             WriteOptional(writer, p.ValidationMetric);
             writer.Write(p.MetricName);
-            writer.Write(p.SamplesPerSecond);
-            writer.Write(p.Elapsed.Ticks);
         }
     }
 
-    /// <summary>Reads what <see cref="Write"/> wrote.</summary>
-    public static TrainingProgress[] Read(BinaryReader reader)
+    /// <summary>Reads what <see cref="Write"/> wrote, or with <paramref name="withTimings"/> the older form with timings.</summary>
+    public static TrainingProgress[] Read(BinaryReader reader, bool withTimings = false)
     {
         int epochs = reader.ReadInt32();
-        if (epochs is < 0 or > 1_000_000)
-            throw new InvalidDataException($"Training history length {epochs} is invalid.");
+        int recordBytes = MinimumRecordBytes + (withTimings ? 16 : 0);
+        Stream stream = reader.BaseStream;
+        if (epochs is < 0 or > 1_000_000 || (stream.CanSeek && (long)epochs * recordBytes > stream.Length - stream.Position))
+            throw new InvalidDataException($"Training history length {epochs} is invalid or longer than the saved data.");
         var history = new TrainingProgress[epochs];
         for (int i = 0; i < epochs; i++)
         {
             history[i] = new TrainingProgress(reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(),
-                ReadOptional(reader), ReadOptional(reader), reader.ReadString(), reader.ReadDouble(), new TimeSpan(reader.ReadInt64()));
+                ReadOptional(reader), ReadOptional(reader), reader.ReadString(),
+                withTimings ? reader.ReadDouble() : 0, withTimings ? new TimeSpan(reader.ReadInt64()) : TimeSpan.Zero);
         }
         return history;
     }
@@ -49,7 +55,7 @@ internal static class TrainingHistoryFormat
 
     private static double? ReadOptional(BinaryReader reader)
     {
-        bool has = reader.ReadBoolean();
+        bool has = NetworkFormat.ReadFlag(reader);
         double value = reader.ReadDouble();
         return has ? value : null;
     }

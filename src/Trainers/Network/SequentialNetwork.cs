@@ -75,6 +75,23 @@ internal sealed class SequentialNetwork
     /// <summary>Total non-trained state floats.</summary>
     public int StateCount => _stateOffsets[^1];
 
+    /// <summary>
+    /// Floats a <see cref="SequentialWorkspace"/> for <paramref name="batch"/> samples allocates (activations, gradients,
+    /// caches, scratch), estimated in <see cref="long"/> from one sample's needs so it cannot overflow: what loading and
+    /// option checks compare against a memory bound before anything that large is allocated.
+    /// </summary>
+    public long WorkspaceFloats(int batch)
+    {
+        long perSample = InputShape.Size + TrailingFeatures, widest = InputShape.Size, scratch = 0;
+        foreach (Layer layer in _layers)
+        {
+            perSample += layer.OutputShape.Size + (long)layer.CacheSize(1) + layer.IndexCacheSize(1);
+            widest = Math.Max(widest, layer.OutputShape.Size);
+            scratch = Math.Max(scratch, layer.WorkspaceSize(1));
+        }
+        return (perSample + 2 * widest + scratch) * Math.Max(1, batch);
+    }
+
     /// <summary>Offset of layer <paramref name="index"/>'s parameters in the flat buffer.</summary>
     public int ParameterOffset(int index) => _parameterOffsets[index];
 
@@ -109,15 +126,8 @@ internal sealed class SequentialNetwork
     {
         workspace.EnsureCapacity(batch);
         for (int i = 0; i < _layers.Length; i++)
-        {
-            Layer layer = _layers[i];
-            _layers[i].MapSteps(workspace.StepsAt(i)[..batch], workspace.StepsAt(i + 1)[..batch]);
-            LayerContext context = Context(workspace, i, batch, training, parameters, Span<float>.Empty, state);
-            layer.Forward(ref context,
-                workspace.Activation(i)[..(batch * layer.InputShape.Size)],
-                workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)]);
-        }
-        return workspace.Activation(_layers.Length)[..(batch * OutputShape.Size)];
+            ForwardLayer(workspace, i, batch, parameters, state, training, sharedStatistics: false);
+        return Output(workspace, batch);
     }
 
     /// <summary>
@@ -127,11 +137,66 @@ internal sealed class SequentialNetwork
     public void Backward(SequentialWorkspace workspace, int batch, ReadOnlySpan<float> parameters, Span<float> gradients,
         Span<float> state, ReadOnlySpan<float> dOutput)
     {
-        Span<float> upstream = workspace.Gradient(_layers.Length % 2)[..dOutput.Length];
-        dOutput.CopyTo(upstream);
+        BeginBackward(workspace, dOutput);
         for (int i = _layers.Length - 1; i >= 0; i--)
-            BackwardLayer(workspace, i, batch, parameters, gradients, state);
+            BackwardLayer(workspace, i, batch, parameters, gradients, state, sharedStatistics: false);
     }
+
+    /// <summary>The network's output for the last forward of <paramref name="batch"/> samples (N, OutputShape.Size).</summary>
+    internal ReadOnlySpan<float> Output(SequentialWorkspace workspace, int batch) =>
+        workspace.Activation(_layers.Length)[..(batch * OutputShape.Size)];
+
+    /// <summary>Runs layer <paramref name="i"/> on the workspace's batch (its steps first, then its forward).</summary>
+    internal void ForwardLayer(SequentialWorkspace workspace, int i, int batch, ReadOnlySpan<float> parameters, Span<float> state,
+        bool training, bool sharedStatistics)
+    {
+        Layer layer = _layers[i];
+        layer.MapSteps(workspace.StepsAt(i)[..batch], workspace.StepsAt(i + 1)[..batch]);
+        LayerContext context = Context(workspace, i, batch, training, parameters, Span<float>.Empty, state);
+        context.SharedStatistics = sharedStatistics;
+        layer.Forward(ref context, workspace.Activation(i)[..(batch * layer.InputShape.Size)],
+            workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)]);
+    }
+
+    /// <summary>This sub-batch's share of layer <paramref name="i"/>'s forward sums, round <paramref name="round"/>.</summary>
+    internal void ForwardPartial(SequentialWorkspace workspace, int i, int round, int batch, ReadOnlySpan<float> parameters,
+        Span<float> state, Span<double> partial)
+    {
+        Layer layer = _layers[i];
+        layer.MapSteps(workspace.StepsAt(i)[..batch], workspace.StepsAt(i + 1)[..batch]);
+        LayerContext context = Context(workspace, i, batch, true, parameters, Span<float>.Empty, state);
+        layer.ForwardPartial(round, ref context, workspace.Activation(i)[..(batch * layer.InputShape.Size)], partial);
+    }
+
+    /// <summary>Combines every sub-batch's forward sums of layer <paramref name="i"/> into this sub-batch's cache.</summary>
+    internal void ForwardCombine(SequentialWorkspace workspace, int i, int round, int batch, ReadOnlySpan<float> parameters,
+        Span<float> state, ReadOnlySpan<double> partials, int wholeBatch, bool first)
+    {
+        LayerContext context = Context(workspace, i, batch, true, parameters, Span<float>.Empty, state);
+        _layers[i].ForwardCombine(round, ref context, partials, wholeBatch, first);
+    }
+
+    /// <summary>This sub-batch's share of layer <paramref name="i"/>'s backward sums.</summary>
+    internal void BackwardPartial(SequentialWorkspace workspace, int i, int round, int batch, ReadOnlySpan<float> parameters,
+        Span<float> gradients, Span<float> state, Span<double> partial)
+    {
+        Layer layer = _layers[i];
+        LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
+        layer.BackwardPartial(round, ref context, workspace.Activation(i)[..(batch * layer.InputShape.Size)],
+            workspace.Gradient((i + 1) % 2)[..(batch * layer.OutputShape.Size)], partial);
+    }
+
+    /// <summary>Combines every sub-batch's backward sums of layer <paramref name="i"/>.</summary>
+    internal void BackwardCombine(SequentialWorkspace workspace, int i, int round, int batch, ReadOnlySpan<float> parameters,
+        Span<float> gradients, Span<float> state, ReadOnlySpan<double> partials, int wholeBatch, bool first)
+    {
+        LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
+        _layers[i].BackwardCombine(round, ref context, partials, wholeBatch, first);
+    }
+
+    /// <summary>Puts d(loss)/d(output) where the last layer's backward reads it.</summary>
+    internal void BeginBackward(SequentialWorkspace workspace, ReadOnlySpan<float> dOutput) =>
+        dOutput.CopyTo(workspace.Gradient(_layers.Length % 2)[..dOutput.Length]);
 
     /// <summary>One training forward and backward with each layer timed, in milliseconds (for profiling, not training).</summary>
     internal (double Forward, double Backward)[] ProfiledStep(SequentialWorkspace workspace, int batch, ParameterBuffer buffer,
@@ -152,18 +217,20 @@ internal sealed class SequentialNetwork
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            BackwardLayer(workspace, i, batch, buffer.Values, buffer.Gradients, buffer.State);
+            BackwardLayer(workspace, i, batch, buffer.Values, buffer.Gradients, buffer.State, sharedStatistics: false);
             timing[i].Backward = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
         return timing;
     }
 
-    private void BackwardLayer(SequentialWorkspace workspace, int i, int batch, ReadOnlySpan<float> parameters,
-        Span<float> gradients, Span<float> state)
+    /// <summary>Backpropagates layer <paramref name="i"/> (the input gradient only when a layer below needs it).</summary>
+    internal void BackwardLayer(SequentialWorkspace workspace, int i, int batch, ReadOnlySpan<float> parameters,
+        Span<float> gradients, Span<float> state, bool sharedStatistics)
     {
         Layer layer = _layers[i];
         Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(i % 2)[..(batch * layer.InputShape.Size)];
         LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
+        context.SharedStatistics = sharedStatistics;
         layer.Backward(ref context,
             workspace.Activation(i)[..(batch * layer.InputShape.Size)],
             workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)],

@@ -5,17 +5,23 @@ namespace MLNet.Extensions.Trainers.Training;
 
 /// <summary>
 /// The training loop's view of a <see cref="NeuralNetwork"/>: a flat buffer, and a forward and a backward over a
-/// <see cref="TrainingBatch"/>, with a workspace of its own sized for the batch.
+/// <see cref="TrainingBatch"/>, run data-parallel over fixed-size sub-batches (<see cref="DataParallelNetwork"/>) so the
+/// trained model does not depend on the thread count.
 /// </summary>
 internal sealed class NetworkTrainable
 {
     private readonly NeuralNetwork _network;
-    private readonly SequentialWorkspace _workspace;
+    private readonly DataParallelNetwork _parallel;
+    private readonly int _batchSize;
+    private readonly ulong _seed;
+    private SequentialWorkspace? _profilingWorkspace;
 
     public NetworkTrainable(NeuralNetwork network, int batchSize, ulong seed)
     {
         _network = network;
-        _workspace = network.CreateWorkspace(batchSize, seed);
+        _batchSize = batchSize;
+        _seed = seed;
+        _parallel = new DataParallelNetwork(network, batchSize, seed);
     }
 
     /// <summary>Parameters, gradients and state in flat arrays.</summary>
@@ -28,16 +34,12 @@ internal sealed class NetworkTrainable
     public int OutputSize => _network.OutputSize;
 
     /// <summary>Runs the batch; returns (N, OutputSize). Training mode keeps what backward needs; validation forwards leave the running statistics alone.</summary>
-    public ReadOnlySpan<float> Forward(TrainingBatch batch, bool training)
-    {
-        _network.Load(_workspace, batch.Features, batch.Lengths, batch.Count);
-        return _network.Forward(_workspace, batch.Count, training);
-    }
+    public ReadOnlySpan<float> Forward(TrainingBatch batch, bool training) =>
+        _parallel.Forward(batch.Features, batch.Lengths, batch.Count, training);
 
     /// <summary>Accumulates the parameter gradient of the last training forward given d(loss)/d(outputs).</summary>
-    public void Backward(TrainingBatch batch, ReadOnlySpan<float> dOutputs) =>
-        _network.Sequential.Backward(_workspace, batch.Count, Buffer.Values, Buffer.Gradients, Buffer.State, dOutputs);
+    public void Backward(TrainingBatch batch, ReadOnlySpan<float> dOutputs) => _parallel.Backward(dOutputs[..(batch.Count * OutputSize)]);
 
-    /// <summary>The workspace, for profiling.</summary>
-    internal SequentialWorkspace Workspace => _workspace;
+    /// <summary>A whole-batch workspace, for profiling one layer at a time.</summary>
+    internal SequentialWorkspace Workspace => _profilingWorkspace ??= _network.CreateWorkspace(_batchSize, _seed);
 }

@@ -79,7 +79,23 @@ public abstract record NetworkTrainingOptions
     /// <summary>Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Kernel threads for this Fit only; null takes the process default, KernelSettings.ThreadCount (every core unless changed); under MPI that divided by the ranks on this host.</summary>
+    /// <summary>
+    /// Scoring a row with a NaN or infinite feature gives NaN scores when true; when false (the default) it throws naming
+    /// the column and row, as training does. Saved with the model.
+    /// </summary>
+    public bool ScoreNonFiniteAsNaN { get; init; }
+
+    /// <summary>
+    /// Cancels Fit (and the forecaster's training) within one batch with an <see cref="OperationCanceledException"/>; ML.NET's
+    /// <c>MLContext.CancelExecution()</c> does the same. Not saved with the model.
+    /// </summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>
+    /// Kernel threads for this Fit only; null takes the process default, KernelSettings.ThreadCount (every core unless changed;
+    /// under MPI, that divided by the ranks on this host). Only the speed depends on it: batches run as fixed-size
+    /// sub-batches, so the trained model is the same bit for bit on any count.
+    /// </summary>
     public int? ThreadCount { get; init; }
 
     /// <summary>
@@ -92,9 +108,6 @@ public abstract record NetworkTrainingOptions
 
     /// <summary>CSV file that receives one row per epoch as training goes (see the README for its columns); null writes none.</summary>
     public string? TrainingLogPath { get; init; }
-
-    /// <summary>Checked once per batch, so a cancelled training stops within one batch (OperationCanceledException).</summary>
-    public CancellationToken CancellationToken { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public virtual void Validate()

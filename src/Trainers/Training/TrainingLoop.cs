@@ -42,6 +42,15 @@ internal sealed class TrainingLoop
     /// <summary>Training samples an epoch is expected to hold, for the first epoch's time estimate; later epochs count.</summary>
     public long? SamplesPerEpochHint { get; init; }
 
+    /// <summary>Throws <see cref="OperationCanceledException"/> when the caller's host is cancelled; called before every batch.</summary>
+    public Action? CheckCancelled { get; init; }
+
+    private void ThrowIfCancelled()
+    {
+        _options.CancellationToken.ThrowIfCancellationRequested();
+        CheckCancelled?.Invoke();
+    }
+
     /// <summary>
     /// Trains <paramref name="network"/>. <paramref name="trainBatches"/> yields the shuffled batches of one epoch (0-based);
     /// <paramref name="validationBatches"/>, when given, yields the validation batches. Returns the per-epoch history.
@@ -112,9 +121,10 @@ internal sealed class TrainingLoop
             long samples = 0;
             long epochStart = clock.ElapsedTicks;
             int batches = 0;
+            ThrowIfCancelled();
             foreach (TrainingBatch batch in Shard(trainBatches(epoch)))
             {
-                _options.CancellationToken.ThrowIfCancellationRequested();
+                ThrowIfCancelled();
                 cancellationToken.ThrowIfCancellationRequested();
                 double loss = 0;
                 long batchSamples = batch.Count;
@@ -131,8 +141,7 @@ internal sealed class TrainingLoop
                 if (_parallel is not null)
                     (loss, batchSamples) = _parallel.SumLoss(loss, batch.Count);
                 if (!double.IsFinite(loss))
-                    throw new InvalidOperationException(
-                        $"Training diverged at epoch {epoch + 1}: the loss became {loss}. Lower LearningRate (now {_options.LearningRate}) or enable GradientClipNorm.");
+                    throw Diverged(epoch, loss, batch);
                 buffer.ZeroGradients();
                 if (batch.Count > 0)
                     network.Backward(batch, dOut);
@@ -228,6 +237,20 @@ internal sealed class TrainingLoop
             clock.Elapsed, left));
     }
 
+    // Features far from unit scale overflow the first forward pass whatever the learning rate, so say that instead.
+    private InvalidOperationException Diverged(int epoch, double loss, TrainingBatch batch)
+    {
+        float largest = 0;
+        foreach (float v in batch.Features.AsSpan(0, batch.Count * batch.FeatureSize))
+            largest = Math.Max(largest, Math.Abs(v));
+        if (largest > 1e6f)
+            return new InvalidOperationException(
+                $"Training diverged at epoch {epoch + 1}: the loss became {loss} on features as large as {largest:G3}. Scale the features " +
+                $"first (NormalizeMeanVariance, or StandardizeSequence for sequences); '{_options.FeatureColumnName}' should be near unit scale.");
+        return new InvalidOperationException(
+            $"Training diverged at epoch {epoch + 1}: the loss became {loss}. Lower LearningRate (now {_options.LearningRate}) or enable GradientClipNorm.");
+    }
+
     /// <summary>Mean loss and the task's metric over <paramref name="batches"/>, in inference mode.</summary>
     public (double Loss, double Metric) Evaluate(NetworkTrainable network, IEnumerable<TrainingBatch> batches)
     {
@@ -235,6 +258,7 @@ internal sealed class TrainingLoop
         long samples = 0;
         foreach (TrainingBatch batch in Shard(batches))
         {
+            ThrowIfCancelled();
             if (batch.Count == 0)
                 continue;
             ReadOnlySpan<float> outputs = network.Forward(batch, training: false);

@@ -1,5 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.Extensions.Transforms.MLNetSeam;
 
 namespace MLNet.Extensions.Transforms.DataViews;
 
@@ -10,13 +12,17 @@ namespace MLNet.Extensions.Transforms.DataViews;
 /// </summary>
 internal abstract class SeriesDataView : IDataView
 {
-    protected SeriesDataView(IDataView input, DataViewSchema schema, string seriesColumn, bool keepsEveryRow)
+    protected SeriesDataView(IHost host, IDataView input, DataViewSchema schema, string seriesColumn, bool keepsEveryRow)
     {
+        Host = host;
         Input = input;
         Schema = schema;
         SeriesColumn = seriesColumn;
         KeepsEveryRow = keepsEveryRow;
     }
+
+    /// <summary>The owning transformer's host, whose cancellation (<c>MLContext.CancelExecution</c>) stops the cursors.</summary>
+    protected IHost Host { get; }
 
     /// <summary>The view being extended.</summary>
     protected IDataView Input { get; }
@@ -52,13 +58,18 @@ internal abstract class SeriesDataView : IDataView
     {
         private readonly DataViewSchema _schema;
         private readonly HashSet<int> _active;
+        private readonly IHost _host;
 
         protected SeriesCursor(SeriesDataView view, DataViewRowCursor input, HashSet<int> active)
         {
+            _host = view.Host;
             _schema = view.Schema;
             _active = active;
             InputCursor = input;
         }
+
+        /// <summary>Throws <see cref="OperationCanceledException"/> when the owning context was cancelled; derived cursors call it per row.</summary>
+        protected void ThrowIfCancelled() => HostCancellation.ThrowIfCancelled(_host);
 
         /// <summary>The cursor over the input view.</summary>
         protected DataViewRowCursor InputCursor { get; }

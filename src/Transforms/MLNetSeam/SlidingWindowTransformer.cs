@@ -18,8 +18,10 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
 {
     internal const string LoaderSignature = "MLNetExtSlidingWindow";
 
-    // Version history: 0x00010001 initial.
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXSLWN", 0x00010001, 0x00010001, LoaderSignature);
+    // Version history: 0x00010001 initial; 0x00010002 checksummed payload.
+    private const uint ChecksummedVersion = 0x00010002;
+
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXSLWN", ChecksummedVersion, 0x00010001, LoaderSignature);
 
     private readonly IHost _host;
 
@@ -29,6 +31,8 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
         Options = options;
         FeaturesPerStep = featuresPerStep;
     }
+
+    internal IHost Host => _host;
 
     /// <summary>The window settings.</summary>
     public SlidingWindowOptions Options { get; }
@@ -66,12 +70,17 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
         throw new InvalidOperationException("A sliding window depends on earlier rows, so there is no row-to-row mapper.");
 
-    // Binary format: string input, output; bool + string target; int32 window, horizon, stride, differencing, featuresPerStep.
+    // Binary format: ChecksummedPayload of (string input, output; bool + string target; int32 window, horizon, stride,
+    // differencing, featuresPerStep; byte allowNonFinite); before 0x00010002 the same fields bare, without the flag.
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
-        BinaryWriter w = ctx.Writer;
+        ChecksummedPayload.Write(ctx.Writer, w => Write(w));
+    }
+
+    private void Write(BinaryWriter w)
+    {
         w.Write(Options.InputColumnName);
         w.Write(Options.OutputColumnName);
         w.Write(Options.TargetColumnName is not null);
@@ -81,16 +90,24 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
         w.Write(Options.Stride);
         w.Write(Options.DifferencingOrder);
         w.Write(FeaturesPerStep);
+        w.Write((byte)(Options.AllowNonFiniteValues ? 1 : 0));
     }
 
     internal static SlidingWindowTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
-        BinaryReader r = ctx.Reader;
+        bool checksummed = ctx.Header.ModelVerWritten >= ChecksummedVersion;
         try
         {
+            BinaryReader r = checksummed
+                ? ChecksummedPayload.Read(ctx.Reader, nameof(SlidingWindowTransformer)) : ctx.Reader;
             string input = r.ReadString(), output = r.ReadString();
-            bool hasTarget = r.ReadBoolean();
+            bool hasTarget = r.ReadByte() switch
+            {
+                0 => false,
+                1 => true,
+                byte b => throw new InvalidDataException($"SlidingWindowTransformer: the saved target flag is {b}; expected 0 or 1."),
+            };
             string target = r.ReadString();
             var options = new SlidingWindowOptions
             {
@@ -103,6 +120,14 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
                 DifferencingOrder = r.ReadInt32(),
             };
             int features = r.ReadInt32();
+            if (checksummed)
+            {
+                byte allow = r.ReadByte();
+                if (allow > 1)
+                    throw new InvalidDataException($"SlidingWindowTransformer: the saved non-finite flag is {allow}; expected 0 or 1.");
+                options = options with { AllowNonFiniteValues = allow == 1 };
+                ChecksummedPayload.CheckFullyRead(r, nameof(SlidingWindowTransformer));
+            }
             options.Validate();
             if (features < 1)
                 throw new InvalidDataException($"SlidingWindowTransformer: {features} features per step is invalid.");

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLNet.Extensions.Transforms.MLNetSeam;
 using MLNet.Extensions.Transforms.Persistence;
 using MLNet.Extensions.Transforms.Sequences;
 
@@ -14,8 +15,10 @@ public sealed class StandardizeSequenceTransformer : OneToOneTransformerBase
 {
     internal const string LoaderSignature = "MLNetExtStandardizeSeq";
 
-    // Version history: 0x00010001 initial.
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXSTDS", 0x00010001, 0x00010001, LoaderSignature);
+    // Version history: 0x00010001 initial; 0x00010002 checksummed payload (covering the column names too).
+    private const uint ChecksummedVersion = 0x00010002;
+
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXSTDS", ChecksummedVersion, 0x00010001, LoaderSignature);
 
     private readonly float[] _mean;
     private readonly float[] _scale;
@@ -30,10 +33,16 @@ public sealed class StandardizeSequenceTransformer : OneToOneTransformerBase
     private StandardizeSequenceTransformer(IHost host, ModelLoadContext ctx)
         : base(host, ctx)
     {
-        // *** Binary format *** (after the column pairs)
-        // FloatBlock mean (F floats, checksummed), FloatBlock scale (F floats, checksummed)
-        _mean = FloatBlock.Read(ctx.Reader, "StandardizeSequenceTransformer mean");
-        _scale = FloatBlock.Read(ctx.Reader, "StandardizeSequenceTransformer scale");
+        // *** Binary format *** (after the column pairs): ChecksummedPayload (also covering the column names) of
+        // FloatBlock mean (F floats), FloatBlock scale (F floats); before 0x00010002 the two blocks bare.
+        const string name = nameof(StandardizeSequenceTransformer);
+        bool checksummed = ctx.Header.ModelVerWritten >= ChecksummedVersion;
+        BinaryReader reader = checksummed
+            ? ChecksummedPayload.Read(ctx.Reader, name, ChecksummedPayload.ColumnContext(ColumnPairs)) : ctx.Reader;
+        _mean = FloatBlock.Read(reader, $"{name} mean");
+        _scale = FloatBlock.Read(reader, $"{name} scale");
+        if (checksummed)
+            ChecksummedPayload.CheckFullyRead(reader, name);
         if (_mean.Length == 0 || _mean.Length != _scale.Length)
             throw new InvalidDataException($"StandardizeSequenceTransformer: {_mean.Length} means and {_scale.Length} scales; they must match and be non-empty.");
     }
@@ -41,6 +50,8 @@ public sealed class StandardizeSequenceTransformer : OneToOneTransformerBase
     internal static StandardizeSequenceTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ctx.CheckAtModel(GetVersionInfo());
+        if (ctx.Header.ModelVerWritten >= ChecksummedVersion)
+            SavedColumns.VerifyAfterColumns(ctx, nameof(StandardizeSequenceTransformer));
         return new StandardizeSequenceTransformer(env.Register(nameof(StandardizeSequenceTransformer)), ctx);
     }
 
@@ -59,8 +70,11 @@ public sealed class StandardizeSequenceTransformer : OneToOneTransformerBase
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
         SaveColumns(ctx);
-        FloatBlock.Write(ctx.Writer, _mean);
-        FloatBlock.Write(ctx.Writer, _scale);
+        ChecksummedPayload.Write(ctx.Writer, writer =>
+        {
+            FloatBlock.Write(writer, _mean);
+            FloatBlock.Write(writer, _scale);
+        }, ChecksummedPayload.ColumnContext(ColumnPairs));
     }
 
     /// <inheritdoc />

@@ -24,8 +24,8 @@ internal static class FloatBlock
     public static float[] Read(BinaryReader reader, string what)
     {
         int count = reader.ReadInt32();
-        if (count < 0 || count > MaxCount)
-            throw new InvalidDataException($"{what}: the file claims {count} floats, which is not a valid length.");
+        if (count < 0 || count > MaxCount || !Fits(reader, count))
+            throw new InvalidDataException($"{what}: the file claims {count} floats, which is not a valid length or more than the file holds.");
         var values = new float[count];
         ReadBody(reader, values, what);
         return values;
@@ -38,6 +38,13 @@ internal static class FloatBlock
         if (count != destination.Length)
             throw new InvalidDataException($"{what}: the file holds {count} floats; the architecture needs {destination.Length}.");
         ReadBody(reader, destination, what);
+    }
+
+    /// <summary>Whether <paramref name="count"/> floats and the checksum fit in what a seekable stream has left.</summary>
+    public static bool Fits(BinaryReader reader, long count)
+    {
+        Stream stream = reader.BaseStream;
+        return !stream.CanSeek || 4 * count + sizeof(uint) <= stream.Length - stream.Position;
     }
 
     private static void ReadBody(BinaryReader reader, Span<float> destination, string what)

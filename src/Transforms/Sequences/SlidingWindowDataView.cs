@@ -13,7 +13,7 @@ internal sealed class SlidingWindowDataView : SeriesDataView
     private readonly SlidingWindowTransformer _parent;
 
     public SlidingWindowDataView(SlidingWindowTransformer parent, IDataView input, DataViewSchema schema)
-        : base(input, schema, parent.Options.InputColumnName, keepsEveryRow: false)
+        : base(parent.Host, input, schema, parent.Options.InputColumnName, keepsEveryRow: false)
     {
         _parent = parent;
     }
@@ -63,10 +63,14 @@ internal sealed class SlidingWindowDataView : SeriesDataView
         {
             while (InputCursor.MoveNext())
             {
+                ThrowIfCancelled();
                 // Shift the history left by one row and append the newest values.
                 float[] oldest = _history[0];
                 Array.Copy(_history, 1, _history, 0, _history.Length - 1);
-                _read().CopyTo(oldest, 0);
+                float[] values = _read();
+                if (!_options.AllowNonFiniteValues)
+                    CheckFinite(values);
+                values.CopyTo(oldest, 0);
                 _history[^1] = oldest;
                 _seen++;
                 long windowIndex = _seen - _history.Length;
@@ -77,6 +81,17 @@ internal sealed class SlidingWindowDataView : SeriesDataView
                 return true;
             }
             return false;
+        }
+
+        private void CheckFinite(float[] values)
+        {
+            for (int f = 0; f < values.Length; f++)
+            {
+                if (!float.IsFinite(values[f]))
+                    throw new InvalidOperationException(
+                        $"Series column '{_options.InputColumnName}' has a non-finite value ({values[f]}) at row {InputCursor.Position}" +
+                        (values.Length > 1 ? $", feature {f}" : "") + "; replace missing values first, or set AllowNonFiniteValues to pass them into the windows.");
+            }
         }
 
         /// <summary>Window and target from the history, differenced <c>DifferencingOrder</c> times.</summary>

@@ -29,6 +29,12 @@ public sealed record SlidingWindowOptions
     /// <summary>0 uses the values, 1 their first differences (removes a trend), 2 second differences.</summary>
     public int DifferencingOrder { get; init; }
 
+    /// <summary>
+    /// Pass NaN and infinite values into the windows when true; when false (the default) a non-finite value in the series
+    /// throws naming the column and row, since a network trained or scored on it gives NaN.
+    /// </summary>
+    public bool AllowNonFiniteValues { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {

@@ -64,4 +64,92 @@ public class BatchNormTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void PartSumsAddedInOrderGiveTheWholeBatchPasses(VectorWidth width)
+    {
+        using var scope = new VectorWidthScope(width);
+        var s = new BatchNormShape(6, 3, 37);
+        float[] x = RandomData.Uniform(s.Size, 5, 3f), gamma = RandomData.Uniform(s.Channels, 6), beta = RandomData.Uniform(s.Channels, 7);
+        float[] up = RandomData.Uniform(s.Size, 8);
+        var y = new float[s.Size];
+        var mean = new float[s.Channels];
+        var invStd = new float[s.Channels];
+        BatchNorm.ForwardTraining(s, x, gamma, beta, y, mean, invStd, new float[s.Channels], new float[s.Channels], 0.1f, 1e-5f);
+        var dx = new float[s.Size];
+        var dGamma = new float[s.Channels];
+        var dBeta = new float[s.Channels];
+        BatchNorm.Backward(s, x, up, gamma, mean, invStd, dx, dGamma, dBeta);
+
+        foreach (int[] parts in new[] { new[] { 6 }, new[] { 2, 1, 3 }, new[] { 1, 1, 1, 1, 1, 1 } })
+        {
+            var (splitY, splitDx, splitMean, splitInvStd, splitDGamma, splitDBeta) = Split(s, parts, x, gamma, beta, up);
+            if (parts.Length == 1)
+            {
+                // One part is the whole batch: the same sums in the same order.
+                Assert.Equal(y, splitY);
+                Assert.Equal(dx, splitDx);
+                Assert.Equal(dGamma, splitDGamma);
+                continue;
+            }
+            // Several parts only regroup double-precision sums, so the float results agree to within a few ulps.
+            Tolerance.AssertClose(Arrays.ToDouble(mean), splitMean, 1e-6, 1e-6, "mean");
+            Tolerance.AssertClose(Arrays.ToDouble(invStd), splitInvStd, 1e-6, 1e-6, "invStd");
+            Tolerance.AssertClose(Arrays.ToDouble(y), splitY, 1e-5, 1e-5, "y");
+            Tolerance.AssertClose(Arrays.ToDouble(dx), splitDx, 1e-5, 1e-5, "dx");
+            Tolerance.AssertClose(Arrays.ToDouble(dGamma), splitDGamma, 1e-5, 1e-5, "dGamma");
+            Tolerance.AssertClose(Arrays.ToDouble(dBeta), splitDBeta, 1e-5, 1e-5, "dBeta");
+        }
+    }
+
+    /// <summary>Forward and backward of a batch split into parts of the given sizes, the way a data-parallel step runs it.</summary>
+    private static (float[] Y, float[] Dx, float[] Mean, float[] InvStd, float[] DGamma, float[] DBeta) Split(BatchNormShape s, int[] parts,
+        float[] x, float[] gamma, float[] beta, float[] up)
+    {
+        int c = s.Channels, sample = c * s.Spatial;
+        double count = (double)s.Batch * s.Spatial;
+        var sums = new double[parts.Length][];
+        var mean = new float[c];
+        var invStd = new float[c];
+        int first = 0;
+        for (int p = 0; p < parts.Length; p++, first += parts[p - 1])
+            BatchNorm.ChannelSums(new BatchNormShape(parts[p], c, s.Spatial), x.AsSpan(first * sample, parts[p] * sample), sums[p] = new double[c]);
+        for (int ch = 0; ch < c; ch++)
+            mean[ch] = (float)(sums.Sum(part => part[ch]) / count);
+        first = 0;
+        for (int p = 0; p < parts.Length; p++, first += parts[p - 1])
+            BatchNorm.ChannelSquaredDeviations(new BatchNormShape(parts[p], c, s.Spatial), x.AsSpan(first * sample, parts[p] * sample), mean, sums[p]);
+        for (int ch = 0; ch < c; ch++)
+            invStd[ch] = (float)(1.0 / Math.Sqrt(sums.Sum(part => part[ch]) / count + 1e-5));
+        var y = new float[s.Size];
+        first = 0;
+        for (int p = 0; p < parts.Length; p++, first += parts[p - 1])
+            BatchNorm.Normalize(new BatchNormShape(parts[p], c, s.Spatial), x.AsSpan(first * sample, parts[p] * sample), gamma, beta, mean, invStd,
+                y.AsSpan(first * sample, parts[p] * sample));
+
+        var sumDy = new double[parts.Length][];
+        first = 0;
+        for (int p = 0; p < parts.Length; p++, first += parts[p - 1])
+            BatchNorm.GradientSums(new BatchNormShape(parts[p], c, s.Spatial), x.AsSpan(first * sample, parts[p] * sample),
+                up.AsSpan(first * sample, parts[p] * sample), mean, invStd, sumDy[p] = new double[c], sums[p]);
+        var dGamma = new float[c];
+        var dBeta = new float[c];
+        var meanDy = new float[c];
+        var meanDyXhat = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            double dyTotal = sumDy.Sum(part => part[ch]), dyXhatTotal = sums.Sum(part => part[ch]);
+            dBeta[ch] = (float)dyTotal;
+            dGamma[ch] = (float)dyXhatTotal;
+            meanDy[ch] = (float)(dyTotal / count);
+            meanDyXhat[ch] = (float)(dyXhatTotal / count);
+        }
+        var dx = new float[s.Size];
+        first = 0;
+        for (int p = 0; p < parts.Length; p++, first += parts[p - 1])
+            BatchNorm.BackwardData(new BatchNormShape(parts[p], c, s.Spatial), x.AsSpan(first * sample, parts[p] * sample),
+                up.AsSpan(first * sample, parts[p] * sample), gamma, mean, invStd, meanDy, meanDyXhat, dx.AsSpan(first * sample, parts[p] * sample));
+        return (y, dx, mean, invStd, dGamma, dBeta);
+    }
 }

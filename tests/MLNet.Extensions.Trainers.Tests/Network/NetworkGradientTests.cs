@@ -52,6 +52,44 @@ public class NetworkGradientTests
         AssertGradients(new NeuralNetwork(layout, stack), [20, 20], "conv -> lstm");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ConvolutionsAndPoolingOverSequencesMatchFiniteDifferences(bool variableLength)
+    {
+        var stack = new LayerStack(
+            new Conv1dSpec(3, 3, Padding: Kernels.Convolution.Conv1dPaddingMode.Same), new ActivationSpec(ActivationKind.Tanh),
+            new Pooling1dSpec(PoolingKind.Max, 2, 2),
+            new Conv1dSpec(2, 2, Dilation: 2, Padding: Kernels.Convolution.Conv1dPaddingMode.Causal), new ActivationSpec(ActivationKind.Sigmoid),
+            new LstmSpec(3, ReturnSequences: true), new GlobalPoolingSpec(PoolingKind.Average), new DenseSpec(2));
+        var layout = new InputLayout(TensorShape.Sequence(8, 2), VariableLength: variableLength);
+        AssertGradients(new NeuralNetwork(layout, stack), variableLength ? [16, 10] : [16, 16], $"conv1d variable={variableLength}");
+    }
+
+    [Fact]
+    public void GlobalPoolingOverImageMapsMatchesFiniteDifferences()
+    {
+        var stack = new LayerStack(new Conv2dSpec(3, 3, Padding: 1), new ActivationSpec(ActivationKind.Tanh),
+            new GlobalPoolingSpec(PoolingKind.Max), new DenseSpec(2));
+        AssertGradients(new NeuralNetwork(new InputLayout(new TensorShape(2, 4, 4)), stack), [32, 32], "global max over maps");
+        stack = new LayerStack(new Conv2dSpec(3, 3, Padding: 1), new GlobalPoolingSpec(PoolingKind.Average), new DenseSpec(2));
+        AssertGradients(new NeuralNetwork(new InputLayout(new TensorShape(2, 4, 4)), stack), [32, 32], "global average over maps");
+    }
+
+    [Fact]
+    public void StridedLayersMapEachSequencesUsedSteps()
+    {
+        var stack = new LayerStack(new Conv1dSpec(2, 3, Stride: 2), new Pooling1dSpec(PoolingKind.Average, 2, 1), new GlobalPoolingSpec(PoolingKind.Max));
+        var network = new NeuralNetwork(new InputLayout(TensorShape.Sequence(9, 1), VariableLength: true), stack);
+        network.Initialize(1);
+        SequentialWorkspace workspace = network.CreateWorkspace(3);
+        network.Load(workspace, new float[27], [9, 5, 3], 3);
+        network.Forward(workspace, 3, training: false);
+        // conv: (9 - 3) / 2 + 1 = 4, (5 - 3) / 2 + 1 = 2, (3 - 3) / 2 + 1 = 1 steps; pooling 2 stride 1: 3, 1, 0.
+        Assert.Equal([4, 2, 1], workspace.StepsAt(1)[..3].ToArray());
+        Assert.Equal([3, 1, 0], workspace.StepsAt(2)[..3].ToArray());
+    }
+
     [Fact]
     public void DenseOnASequenceRunsPerStep()
     {

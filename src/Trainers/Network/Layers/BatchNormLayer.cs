@@ -5,7 +5,10 @@ namespace MLNet.Extensions.Trainers.Network.Layers;
 
 /// <summary>
 /// Batch normalization per channel (per feature for flat input). Parameters: gamma (C) then beta (C);
-/// state: running mean (C) then running variance (C), used at inference.
+/// state: running mean (C) then running variance (C), used at inference. A batch split into sub-batches is normalized
+/// with the statistics of the whole batch: two rounds of per-sub-batch sums (the mean, then the squared deviations
+/// around it) added in sub-batch order forward, one (the sums of dy and dy·x̂) backward.
+/// Cache: the batch mean (C), its inverse standard deviation (C), then the batch means of dy and dy·x̂ (C each).
 /// </summary>
 internal sealed class BatchNormLayer : Layer
 {
@@ -25,7 +28,7 @@ internal sealed class BatchNormLayer : Layer
 
     public override int StateCount => 2 * _channels;
 
-    public override int CacheSize(int batch) => 2 * _channels;
+    public override int CacheSize(int batch) => 4 * _channels;
 
     public override IEnumerable<ParameterBlock> ParameterBlocks =>
     [
@@ -43,14 +46,85 @@ internal sealed class BatchNormLayer : Layer
         state[_channels..].Fill(1f);
     }
 
+    public override int ForwardSumRounds => 2;
+
+    public override int BackwardSumRounds => 1;
+
+    public override int SumSize => 2 * _channels;
+
+    public override void ForwardPartial(int round, ref LayerContext context, ReadOnlySpan<float> input, Span<double> partial)
+    {
+        var shape = new BatchNormShape(context.Batch, _channels, _spatial);
+        if (round == 0)
+            BatchNorm.ChannelSums(shape, input, partial[.._channels]);
+        else
+            BatchNorm.ChannelSquaredDeviations(shape, input, context.Cache[.._channels], partial[.._channels]);
+    }
+
+    public override void ForwardCombine(int round, ref LayerContext context, ReadOnlySpan<double> partials, int wholeBatch, bool first)
+    {
+        double count = (double)wholeBatch * _spatial;
+        Span<float> mean = context.Cache[.._channels], invStd = context.Cache.Slice(_channels, _channels);
+        for (int ch = 0; ch < _channels; ch++)
+        {
+            double sum = 0;
+            for (int part = ch; part < partials.Length; part += SumSize)
+                sum += partials[part];
+            if (round == 0)
+            {
+                mean[ch] = (float)(sum / count);
+                continue;
+            }
+            double variance = sum / count;
+            invStd[ch] = (float)(1.0 / Math.Sqrt(variance + Epsilon));
+            if (first)
+            {
+                Span<float> runningMean = context.State[.._channels], runningVariance = context.State[_channels..];
+                runningMean[ch] = (1 - Momentum) * runningMean[ch] + Momentum * mean[ch];
+                runningVariance[ch] = (1 - Momentum) * runningVariance[ch] + Momentum * (float)(count > 1 ? sum / (count - 1) : variance);
+            }
+        }
+    }
+
+    public override void BackwardPartial(int round, ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> dOutput,
+        Span<double> partial)
+    {
+        BatchNorm.GradientSums(new BatchNormShape(context.Batch, _channels, _spatial), input, dOutput, context.Cache[.._channels],
+            context.Cache.Slice(_channels, _channels), partial[.._channels], partial[_channels..]);
+    }
+
+    public override void BackwardCombine(int round, ref LayerContext context, ReadOnlySpan<double> partials, int wholeBatch, bool first)
+    {
+        double count = (double)wholeBatch * _spatial;
+        Span<float> meanDy = context.Cache.Slice(2 * _channels, _channels), meanDyXhat = context.Cache.Slice(3 * _channels, _channels);
+        for (int ch = 0; ch < _channels; ch++)
+        {
+            double sumDy = 0, sumDyXhat = 0;
+            for (int part = 0; part < partials.Length; part += SumSize)
+            {
+                sumDy += partials[part + ch];
+                sumDyXhat += partials[part + _channels + ch];
+            }
+            meanDy[ch] = (float)(sumDy / count);
+            meanDyXhat[ch] = (float)(sumDyXhat / count);
+            if (first)
+            {
+                context.Gradients[ch] += (float)sumDyXhat;
+                context.Gradients[_channels + ch] += (float)sumDy;
+            }
+        }
+    }
+
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
     {
         var shape = new BatchNormShape(context.Batch, _channels, _spatial);
         ReadOnlySpan<float> gamma = context.Parameters[.._channels], beta = context.Parameters[_channels..];
+        if (context.Training && context.SharedStatistics)
+            BatchNorm.Normalize(shape, input, gamma, beta, context.Cache[.._channels], context.Cache.Slice(_channels, _channels), output);
         // One sample carries no batch statistics; fall back to the running ones, as Keras does at inference.
-        if (context.Training && context.Batch * _spatial > 1)
+        else if (context.Training && context.Batch * _spatial > 1)
             BatchNorm.ForwardTraining(shape, input, gamma, beta, output, context.Cache[.._channels],
-                context.Cache[_channels..], context.State[.._channels], context.State[_channels..], Momentum, Epsilon);
+                context.Cache.Slice(_channels, _channels), context.State[.._channels], context.State[_channels..], Momentum, Epsilon);
         else
             BatchNorm.ForwardInference(shape, input, gamma, beta, context.State[.._channels],
                 context.State[_channels..], Epsilon, output);
@@ -61,8 +135,13 @@ internal sealed class BatchNormLayer : Layer
     {
         var shape = new BatchNormShape(context.Batch, _channels, _spatial);
         Span<float> scratch = dInput.IsEmpty ? context.Workspace[..shape.Size] : dInput;
-        BatchNorm.Backward(shape, input, dOutput, context.Parameters[.._channels], context.Cache[.._channels],
-            context.Cache[_channels..], scratch, context.Gradients[.._channels], context.Gradients[_channels..]);
+        ReadOnlySpan<float> mean = context.Cache[.._channels], invStd = context.Cache.Slice(_channels, _channels);
+        if (context.SharedStatistics)
+            BatchNorm.BackwardData(shape, input, dOutput, context.Parameters[.._channels], mean, invStd,
+                context.Cache.Slice(2 * _channels, _channels), context.Cache.Slice(3 * _channels, _channels), scratch);
+        else
+            BatchNorm.Backward(shape, input, dOutput, context.Parameters[.._channels], mean, invStd, scratch,
+                context.Gradients[.._channels], context.Gradients[_channels..]);
     }
 
     public override int WorkspaceSize(int batch) => batch * InputShape.Size;

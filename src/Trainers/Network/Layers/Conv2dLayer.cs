@@ -17,6 +17,11 @@ internal sealed class Conv2dLayer : Layer
         _kernel = kernel;
         _stride = stride;
         _padding = padding;
+        long weights = (long)filters * input.Channels * kernel * kernel;
+        long columns = (long)input.Channels * kernel * kernel * OutputShape.Height * OutputShape.Width;
+        if (weights + filters > int.MaxValue || columns > int.MaxValue)
+            throw new ArgumentException(
+                $"Conv2d with {filters} filters of {kernel}x{kernel} on {input} needs {Math.Max(weights, columns):N0} floats in one array, more than a network can hold.", "Conv2d.Filters");
     }
 
     private int WeightCount => _filters * InputShape.Channels * _kernel * _kernel;

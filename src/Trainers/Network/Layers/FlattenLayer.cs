@@ -15,5 +15,9 @@ internal sealed class FlattenLayer : Layer
 
     public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
         ReadOnlySpan<float> dOutput, Span<float> dInput)
-        => dOutput.CopyTo(dInput);
+    {
+        // As the first layer (an MLP over flattened images) there is no input gradient to write.
+        if (!dInput.IsEmpty)
+            dOutput.CopyTo(dInput);
+    }
 }

@@ -55,6 +55,46 @@ internal abstract class Layer
             outputSteps.Fill(OutputShape.Steps);
     }
 
+    /// <summary>
+    /// Rounds of whole-batch sums a training forward needs when the batch runs as several sub-batches (batch norm: the
+    /// mean, then the variance around it); 0 for layers that treat each sample on its own.
+    /// </summary>
+    public virtual int ForwardSumRounds => 0;
+
+    /// <summary>Rounds of whole-batch sums the backward of a split batch needs (batch norm: one, for the means of dy and dy·x̂).</summary>
+    public virtual int BackwardSumRounds => 0;
+
+    /// <summary>Doubles one sub-batch contributes to one round of sums.</summary>
+    public virtual int SumSize => 0;
+
+    /// <summary>This sub-batch's share of forward round <paramref name="round"/>: partial (<see cref="SumSize"/>) := its sums.</summary>
+    public virtual void ForwardPartial(int round, ref LayerContext context, ReadOnlySpan<float> input, Span<double> partial)
+    {
+    }
+
+    /// <summary>
+    /// Adds up every sub-batch's partial of forward round <paramref name="round"/> (parts × <see cref="SumSize"/>, in
+    /// sub-batch order, of a batch of <paramref name="wholeBatch"/> samples) and keeps what this sub-batch's
+    /// <see cref="Forward"/> needs in its cache; the <paramref name="first"/> sub-batch alone also moves the state.
+    /// </summary>
+    public virtual void ForwardCombine(int round, ref LayerContext context, ReadOnlySpan<double> partials, int wholeBatch, bool first)
+    {
+    }
+
+    /// <summary>This sub-batch's share of backward round <paramref name="round"/>.</summary>
+    public virtual void BackwardPartial(int round, ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> dOutput,
+        Span<double> partial)
+    {
+    }
+
+    /// <summary>
+    /// Adds up every sub-batch's partial of backward round <paramref name="round"/> and keeps what this sub-batch's
+    /// <see cref="Backward"/> needs; gradients that are whole-batch sums go to the <paramref name="first"/> sub-batch's buffer only.
+    /// </summary>
+    public virtual void BackwardCombine(int round, ref LayerContext context, ReadOnlySpan<double> partials, int wholeBatch, bool first)
+    {
+    }
+
     /// <summary>Draws initial parameters and resets state.</summary>
     public virtual void Initialize(Span<float> parameters, Span<float> state, ref KernelRandom random)
     {

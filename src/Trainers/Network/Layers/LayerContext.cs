@@ -9,6 +9,11 @@ internal ref struct LayerContext
     public int Batch;
     /// <summary>True while training: dropout drops, batch norm uses batch statistics.</summary>
     public bool Training;
+    /// <summary>
+    /// True when this batch is one sub-batch of a larger one and the layer's combine steps have already left the whole
+    /// batch's statistics in <see cref="Cache"/> (see <see cref="Layer.ForwardSumRounds"/>).
+    /// </summary>
+    public bool SharedStatistics;
     /// <summary>This layer's trained parameters.</summary>
     public ReadOnlySpan<float> Parameters;
     /// <summary>This layer's slice of the flat gradient buffer; backward accumulates into it.</summary>

@@ -16,6 +16,13 @@ internal abstract class RecurrentLayer : Layer
         Hidden = hidden;
         Directions = bidirectional ? 2 : 1;
         ReturnSequences = returnSequences;
+        // Sizes are int in the kernels; an upper bound in 64 bits (four gates, two biases, a cache of eight per step)
+        // refuses what would wrap instead of failing later inside a kernel's argument check.
+        long weights = 4L * hidden * ((long)input.Features + hidden + 2) * Directions;
+        long cache = 8L * input.Steps * hidden * Directions;
+        if (weights > int.MaxValue || cache > int.MaxValue)
+            throw new ArgumentException(
+                $"HiddenSize is {hidden}; on {input.Steps} steps of {input.Features} features that needs {Math.Max(weights, cache):N0} floats in one array, more than a network can hold.", "HiddenSize");
     }
 
     /// <summary>Hidden units per direction (H).</summary>
