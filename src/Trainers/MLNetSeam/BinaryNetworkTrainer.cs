@@ -7,7 +7,7 @@ namespace MLNet.Extensions.Trainers.Training;
 
 /// <summary>Trains a network (CNN or LSTM) for binary classification; the label must be Boolean.</summary>
 public sealed class BinaryNetworkTrainer
-    : NetworkTrainerBase<BinaryPredictionTransformer<BinaryNetworkModelParameters>, BinaryNetworkModelParameters>
+    : NetworkTrainerBase<BinaryNetworkPredictionTransformer, BinaryNetworkModelParameters>
 {
     internal BinaryNetworkTrainer(IHostEnvironment env, INetworkFactory factory, Action<TrainingProgress>? progress)
         : base(env, nameof(BinaryNetworkTrainer), factory, PredictionTask.BinaryClassification,
@@ -42,7 +42,7 @@ public sealed class BinaryNetworkTrainer
 
     /// <inheritdoc />
 
-    protected override BinaryPredictionTransformer<BinaryNetworkModelParameters> MakeTransformer(
+    protected override BinaryNetworkPredictionTransformer MakeTransformer(
         BinaryNetworkModelParameters model, DataViewSchema trainSchema)
         => new(Host, model, trainSchema, FeatureColumn.Name, LabelColumn.Name);
 }

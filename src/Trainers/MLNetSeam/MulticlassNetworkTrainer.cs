@@ -7,7 +7,7 @@ namespace MLNet.Extensions.Trainers.Training;
 
 /// <summary>Trains a network (CNN or LSTM) for multiclass classification; the label must be a key (use MapValueToKey).</summary>
 public sealed class MulticlassNetworkTrainer
-    : NetworkTrainerBase<MulticlassPredictionTransformer<MulticlassNetworkModelParameters>, MulticlassNetworkModelParameters>
+    : NetworkTrainerBase<MulticlassNetworkPredictionTransformer, MulticlassNetworkModelParameters>
 {
     internal MulticlassNetworkTrainer(IHostEnvironment env, INetworkFactory factory, Action<TrainingProgress>? progress)
         : base(env, nameof(MulticlassNetworkTrainer), factory, PredictionTask.MulticlassClassification,
@@ -56,7 +56,7 @@ public sealed class MulticlassNetworkTrainer
 
     /// <inheritdoc />
 
-    protected override MulticlassPredictionTransformer<MulticlassNetworkModelParameters> MakeTransformer(
+    protected override MulticlassNetworkPredictionTransformer MakeTransformer(
         MulticlassNetworkModelParameters model, DataViewSchema trainSchema)
         => new(Host, model, trainSchema, FeatureColumn.Name, LabelColumn.Name);
 }

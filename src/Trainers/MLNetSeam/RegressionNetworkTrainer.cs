@@ -7,7 +7,7 @@ namespace MLNet.Extensions.Trainers.Training;
 
 /// <summary>Trains a network (CNN or LSTM) for regression; the label must be Single.</summary>
 public sealed class RegressionNetworkTrainer
-    : NetworkTrainerBase<RegressionPredictionTransformer<RegressionNetworkModelParameters>, RegressionNetworkModelParameters>
+    : NetworkTrainerBase<RegressionNetworkPredictionTransformer, RegressionNetworkModelParameters>
 {
     internal RegressionNetworkTrainer(IHostEnvironment env, INetworkFactory factory, Action<TrainingProgress>? progress)
         : base(env, nameof(RegressionNetworkTrainer), factory, PredictionTask.Regression,
@@ -35,7 +35,7 @@ public sealed class RegressionNetworkTrainer
 
     /// <inheritdoc />
 
-    protected override RegressionPredictionTransformer<RegressionNetworkModelParameters> MakeTransformer(
+    protected override RegressionNetworkPredictionTransformer MakeTransformer(
         RegressionNetworkModelParameters model, DataViewSchema trainSchema)
         => new(Host, model, trainSchema, FeatureColumn.Name);
 }

@@ -77,6 +77,9 @@ internal sealed class NetworkPredictor
     /// <summary>A scorer with its own buffers; not thread-safe, cheap enough to make per cursor.</summary>
     public IPredictorSession CreateSession() => new Session(Network);
 
+    /// <summary>A scorer of blocks of up to <paramref name="capacity"/> samples, for cursors that read rows ahead.</summary>
+    public BatchPredictorSession CreateBatchSession(int capacity) => new(Network, capacity);
+
     private sealed class Session : IPredictorSession
     {
         private readonly NeuralNetwork _network;

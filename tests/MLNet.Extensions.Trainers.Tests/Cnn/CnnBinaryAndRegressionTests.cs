@@ -106,7 +106,7 @@ public class CnnBinaryAndRegressionTests
         Assert.Equal(bestLoss, logLoss, 1e-5); // measured differences below 4e-8 over seeds 1..8
     }
 
-    private static EstimatorChain<MulticlassPredictionTransformer<MulticlassNetworkModelParameters>> Pipeline(MLContext mlContext, CnnOptions options) =>
+    private static EstimatorChain<MulticlassNetworkPredictionTransformer> Pipeline(MLContext mlContext, CnnOptions options) =>
         mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(DigitRow.Digit))
             .Append(mlContext.MulticlassClassification.Trainers.Cnn(options));
 

@@ -30,7 +30,7 @@ public class CnnMulticlassTests : IClassFixture<CnnMulticlassTests.TrainedModel>
         public MLContext MLContext { get; }
         public IDataView Train { get; }
         public IDataView Test { get; }
-        public TransformerChain<MulticlassPredictionTransformer<MulticlassNetworkModelParameters>> Model { get; }
+        public TransformerChain<MulticlassNetworkPredictionTransformer> Model { get; }
         public List<TrainingProgress> Progress { get; } = [];
     }
 

@@ -55,10 +55,13 @@ public sealed class PersistenceTests : IClassFixture<PersistenceTests.SavedModel
         string[] expected =
         [
             "BinaryNetworkModelParameters: MLNetExtNetBinary (SignatureLoadModel)",
+            "BinaryNetworkPredictionTransformer: MLNetExtNetBinPred (SignatureLoadModel)",
             "LstmForecastingTransformer: MLNetExtLstmForecast (SignatureLoadModel)",
             "MulticlassNetworkModelParameters: MLNetExtNetMulticlass (SignatureLoadModel)",
+            "MulticlassNetworkPredictionTransformer: MLNetExtNetMcPred (SignatureLoadModel)",
             "NetworkFeaturizerTransformer: MLNetExtNetFeaturizer (SignatureLoadModel)",
             "RegressionNetworkModelParameters: MLNetExtNetRegression (SignatureLoadModel)",
+            "RegressionNetworkPredictionTransformer: MLNetExtNetRegPred (SignatureLoadModel)",
             "SlidingWindowTransformer: MLNetExtSlidingWindow (SignatureLoadModel)",
             "StandardizeSequenceTransformer: MLNetExtStandardizeSeq (SignatureLoadModel)",
         ];

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.Extensions.Trainers.Models;
 
 namespace MLNet.Extensions.Trainers.Tests.Support;
@@ -8,5 +9,5 @@ public static class ModelExtensions
 {
     /// <summary>The first network model parameters in <paramref name="chain"/>.</summary>
     public static MulticlassNetworkModelParameters GetModelParameters(this IEnumerable<ITransformer> chain) =>
-        chain.OfType<MulticlassPredictionTransformer<MulticlassNetworkModelParameters>>().Single().Model;
+        chain.OfType<ISingleFeaturePredictionTransformer<MulticlassNetworkModelParameters>>().Single().Model;
 }

@@ -13,7 +13,7 @@ public sealed class TrainingReportsTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mlnet-ext-reports-").FullName;
 
-    private static TransformerChain<MulticlassPredictionTransformer<Models.MulticlassNetworkModelParameters>> Fit(MLContext mlContext, CnnOptions options, IDataView data, Action<TrainingProgress>? progress = null) =>
+    private static TransformerChain<Models.MulticlassNetworkPredictionTransformer> Fit(MLContext mlContext, CnnOptions options, IDataView data, Action<TrainingProgress>? progress = null) =>
         mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(DigitRow.Digit))
             .Append(mlContext.MulticlassClassification.Trainers.Cnn(options, progress))
             .Fit(data);

@@ -133,7 +133,7 @@ public sealed class IntegrityTests : IClassFixture<TinyModels>
             for (int i = 0; i < entries.Count; i++)
                 Assert.True(entriesA[i].Content.AsSpan().SequenceEqual(entries[i].Content), $"entry {entries[i].Name} differs");
         }
-        var history = ((IEnumerable<ITransformer>)model).OfType<MulticlassPredictionTransformer<MulticlassNetworkModelParameters>>().Single().Model.TrainingHistory;
+        var history = ((IEnumerable<ITransformer>)model).OfType<MulticlassNetworkPredictionTransformer>().Single().Model.TrainingHistory;
         Assert.All(history, p => Assert.True(p.SamplesPerSecond > 0));
     }
 
