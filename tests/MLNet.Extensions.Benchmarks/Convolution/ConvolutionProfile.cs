@@ -58,7 +58,7 @@ public static class ConvolutionProfile
     }
 
     /// <summary>Best of 30 short rounds (a shared machine preempts long ones): every thread runs 12 independent FMA chains of the widest vector for 2 M iterations.</summary>
-    private static double FmaPeak(int threads)
+    internal static double FmaPeak(int threads)
     {
         const int iterations = 2_000_000;
         double best = 0;

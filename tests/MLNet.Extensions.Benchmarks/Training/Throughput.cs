@@ -14,7 +14,7 @@ namespace MLNet.Extensions.Benchmarks.Training;
 /// <summary>
 /// End-to-end throughput the issues set targets for, printed as medians of repeated runs in this process:
 /// LeNet and row-MNIST LSTM training steps (forward, backward, Adam) at batch 64, batch-256 scoring, and single-sample
-/// PredictionEngine latency. <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- throughput</c>.
+/// PredictionEngine latency, then the end-to-end figures (<see cref="EndToEnd"/>). <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- throughput</c>.
 /// </summary>
 public static class Throughput
 {
@@ -61,6 +61,8 @@ public static class Throughput
 
         PredictionEngineLatency(images);
         LstmPredictionEngineLatency(images);
+        Console.WriteLine("End to end through the public API:");
+        EndToEnd.Run(threads: 2);
     }
 
     private static void LstmPredictionEngineLatency(float[] images)

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.Extensions.Benchmarks.Convolution;
+using MLNet.Extensions.Kernels;
+using MLNet.Extensions.Samples;
+using MLNet.Extensions.Trainers.Cnn;
+using MLNet.Extensions.Trainers.Lstm;
+using MLNet.Extensions.Trainers.Training;
+
+namespace MLNet.Extensions.Benchmarks.Training;
+
+/// <summary>
+/// The figures TorchSharp's benchmark (<c>../shared/peer/run.sh</c>) prints, through our public API on the same data
+/// sizes: <c>Fit</c> on 8,000 bundled MNIST digits (batch 64, Adam 1e-3, no validation; epoch throughput from the
+/// model's training history, median of the epochs), <c>Transform</c> over the other 2,000 (median of 5 passes that
+/// read the Score column), and <c>PredictionEngine</c> latency on one digit; with the CPU model and the FMA peak.
+/// </summary>
+public static class EndToEnd
+{
+    private const int TrainCount = 8000;
+    private const int TestCount = 2000;
+
+    /// <summary>Runs both networks with <paramref name="threads"/> kernel threads and prints one line per figure.</summary>
+    public static void Run(int threads, int cnnEpochs = 3, int lstmEpochs = 3)
+    {
+        KernelSettings.ThreadCount = threads;
+        Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} logical cores; {threads} threads, widest SIMD {KernelSettings.EffectiveVectorWidth}");
+        Console.WriteLine($"FMA peak: {ConvolutionProfile.FmaPeak(1):F0} GFLOPS on 1 thread, {ConvolutionProfile.FmaPeak(threads):F0} on {threads}");
+        MnistDigit[] digits = MnistDigits.Load(MnistDigits.FindDataFolder());
+        Measure("LeNet", digits, new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), threads,
+            ml => ml.MulticlassClassification.Trainers.Cnn(new CnnOptions
+            {
+                Layers = Throughput.LeNet, Epochs = cnnEpochs, BatchSize = 64, LearningRate = 1e-3f, Optimizer = OptimizerKind.Adam,
+                ThreadCount = threads, Seed = 1,
+            }));
+        Measure("Row-MNIST LSTM", digits, new VectorDataViewType(NumberDataViewType.Single, 28, 28), threads,
+            ml => ml.MulticlassClassification.Trainers.Lstm(new LstmOptions
+            {
+                HiddenSize = 128, Epochs = lstmEpochs, BatchSize = 64, LearningRate = 1e-3f, Optimizer = OptimizerKind.Adam,
+                ThreadCount = threads, Seed = 1,
+            }));
+    }
+
+    private static void Measure(string name, MnistDigit[] digits, VectorDataViewType featureType, int threads,
+        Func<MLContext, IEstimator<ITransformer>> trainer)
+    {
+        var ml = new MLContext(seed: 1);
+        var schema = SchemaDefinition.Create(typeof(Throughput.ImageRow));
+        schema[nameof(Throughput.ImageRow.Features)].ColumnType = featureType;
+        Throughput.ImageRow[] rows = digits.Select(d => new Throughput.ImageRow { Features = d.Pixels, Label = d.Digit }).ToArray();
+        IDataView train = ml.Data.LoadFromEnumerable(rows[..TrainCount], schema);
+        IDataView test = ml.Data.LoadFromEnumerable(rows[TrainCount..(TrainCount + TestCount)], schema);
+
+        long start = Stopwatch.GetTimestamp();
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer(ml)).Fit(train);
+        double fitSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double[] epochRates = model.LastTransformer is ISingleFeaturePredictionTransformer<Trainers.Models.MulticlassNetworkModelParameters> p
+            ? p.Model.TrainingHistory.Select(h => h.SamplesPerSecond).ToArray()
+            : [];
+        Console.WriteLine($"{name} Fit ({TrainCount:N0} digits, {epochRates.Length} epochs, {threads} threads): {Median(epochRates):F0} samples/s " +
+            $"(median epoch; epochs {string.Join(", ", epochRates.Select(r => r.ToString("F0")))}; whole Fit {fitSeconds:F1} s)");
+
+        double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
+        var passes = new List<double>();
+        for (int i = 0; i < 6; i++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            int count = model.Transform(test).GetColumn<float[]>("Score").Count();
+            double seconds = Stopwatch.GetElapsedTime(t).TotalSeconds;
+            if (i > 0)
+                passes.Add(count / seconds);
+        }
+        Console.WriteLine($"{name} Transform ({TestCount:N0} digits): {Median([.. passes]):F0} rows/s (median of 5 passes); test accuracy {accuracy:F4}");
+
+        var engine = ml.Model.CreatePredictionEngine<Throughput.ImageRow, Throughput.ScoreRow>(model, inputSchemaDefinition: schema);
+        var latencies = new List<double>();
+        for (int i = 0; i < 3000; i++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            engine.Predict(rows[TrainCount + i % TestCount]);
+            if (i >= 500)
+                latencies.Add(Stopwatch.GetElapsedTime(t).TotalMicroseconds);
+        }
+        Console.WriteLine($"{name} PredictionEngine single sample: median {Median([.. latencies]):F0} us");
+    }
+
+    private static double Median(double[] values)
+    {
+        if (values.Length == 0)
+            return double.NaN;
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line is null ? "unknown" : line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}
