@@ -165,6 +165,7 @@ internal sealed class BatchScoringDataView : IDataView
                 return true;
             }
             _slot = _count;
+            _position = -1;
             return false;
         }
 
