@@ -78,10 +78,14 @@ internal sealed class LstmForecastModel
 
         int t = options.WindowSize, h = options.Horizon;
         int windows = standardized.Length - t - h + 1;
-        int validation = (int)(windows * options.ValidationFraction);
-        int training = windows - validation;
+        // One held-out tail at the end of the series: it calibrates the bounds and, when ValidationFraction is set, validates.
+        int heldOut = (int)(windows * Math.Max(options.ValidationFraction, options.CalibrationFraction));
+        int validation = options.ValidationFraction > 0 ? heldOut : 0;
+        int training = windows - heldOut;
         if (training < 1)
-            throw new ArgumentException($"Column '{options.InputColumnName}' leaves no training windows after holding out ValidationFraction {options.ValidationFraction}.", nameof(series));
+            throw new ArgumentException(
+                $"Column '{options.InputColumnName}' leaves no training windows after holding out ValidationFraction {options.ValidationFraction} " +
+                $"and CalibrationFraction {options.CalibrationFraction} of its {windows} windows.", nameof(series));
 
         TrainingMemory.Check(new InputLayout(TensorShape.Sequence(t, 1)), Stack(h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep),
             options, nameof(LstmForecastingOptions.HiddenSize));
@@ -140,8 +144,20 @@ internal sealed class LstmForecastModel
             NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
         };
         var pointForecaster = new LstmForecastModel(windowing, scaling, predictor, new ForecastBounds(options.ConfidenceLevel, new float[h]));
-        return new LstmForecastModel(windowing, scaling, predictor,
-            ForecastBounds.FromSpread(options.ConfidenceLevel, pointForecaster.ResidualSpreads(series, training)));
+        ForecastBounds bounds;
+        if (heldOut > 0)
+        {
+            // The first h - 1 held-out windows share targets with the last training windows; calibrate after them.
+            int first = training + Math.Min(h - 1, heldOut - 1);
+            bounds = ForecastBounds.Calibrate(options.ConfidenceLevel, pointForecaster.Errors(series, first, windows - first));
+            log($"Bounds calibrated on {windows - first} held-out windows: {options.ConfidenceLevel:P0} half-widths {string.Join(", ", bounds.HalfWidths.Select(w => w.ToString("G4")))}.");
+        }
+        else
+        {
+            bounds = ForecastBounds.FromSpread(options.ConfidenceLevel, pointForecaster.Errors(series, 0, training)
+                .Select(errors => (float)Math.Sqrt(errors.Sum(e => (double)e * e) / Math.Max(errors.Length, 1))).ToArray());
+        }
+        return new LstmForecastModel(windowing, scaling, predictor, bounds);
     }
 
     /// <summary>
@@ -174,29 +190,26 @@ internal sealed class LstmForecastModel
     internal static LayerStack Stack(int horizon, int hidden, int layers, bool everyStep) =>
         RecurrentStack.Build(RecurrentStack.Lstm, layers, hidden, bidirectional: false, dropout: 0, trailing: 0, dense: 0, horizon, everyStep);
 
-    /// <summary>Root-mean-square error at each horizon step of the forecasts from the first <paramref name="windows"/> training windows.</summary>
-    private float[] ResidualSpreads(ReadOnlySpan<float> series, int windows)
+    /// <summary>
+    /// The forecast errors (actual minus forecast) of <paramref name="count"/> windows from <paramref name="firstWindow"/>,
+    /// per horizon step: element k holds step k's errors.
+    /// </summary>
+    private float[][] Errors(ReadOnlySpan<float> series, int firstWindow, int count)
     {
         ForecastSession session = CreateSession();
         var forecast = new float[Horizon];
-        var sums = new double[Horizon];
-        var spreads = new float[Horizon];
-        int count = 0;
-        for (int start = 0; start < windows; start++)
+        var errors = new List<float>[Horizon];
+        for (int k = 0; k < Horizon; k++)
+            errors[k] = new List<float>(count);
+        for (int start = firstWindow; start < firstWindow + count; start++)
         {
             int end = start + HistoryLength;
             if (end + Horizon > series.Length)
                 break;
             Forecast(session, series[start..end], forecast, [], []);
             for (int k = 0; k < Horizon; k++)
-            {
-                double e = series[end + k] - forecast[k];
-                sums[k] += e * e;
-            }
-            count++;
+                errors[k].Add(series[end + k] - forecast[k]);
         }
-        for (int k = 0; k < Horizon; k++)
-            spreads[k] = count > 0 ? (float)Math.Sqrt(sums[k] / count) : 0f;
-        return spreads;
+        return errors.Select(e => e.ToArray()).ToArray();
     }
 }

@@ -18,13 +18,33 @@ internal sealed class ForecastBounds
     /// <summary>Half-width of the interval at each horizon step, in the series' units.</summary>
     public float[] HalfWidths { get; }
 
-    /// <summary>Bounds from per-step residual spreads assumed normal (how forecasters before version 0x00010004 made them).</summary>
+    /// <summary>Bounds from per-step residual spreads assumed normal (how older forecasters, and those trained without a held-out tail, make them).</summary>
     public static ForecastBounds FromSpread(float level, ReadOnlySpan<float> spread)
     {
         float z = NormalQuantile(0.5 + level / 2);
         var halfWidths = new float[spread.Length];
         for (int k = 0; k < spread.Length; k++)
             halfWidths[k] = z * spread[k];
+        return new ForecastBounds(level, halfWidths);
+    }
+
+    /// <summary>
+    /// Split-conformal bounds: at each horizon step the ⌈(n + 1)·level⌉-th smallest of the n absolute errors on windows
+    /// the network was not trained on (the largest when n is too small for the level), so that a new error falls inside
+    /// with probability at least <paramref name="level"/> when the errors are exchangeable.
+    /// </summary>
+    public static ForecastBounds Calibrate(float level, IReadOnlyList<float[]> errors)
+    {
+        var halfWidths = new float[errors.Count];
+        for (int k = 0; k < errors.Count; k++)
+        {
+            float[] absolute = errors[k].Select(MathF.Abs).ToArray();
+            if (absolute.Length == 0)
+                throw new ArgumentException($"Horizon step {k} has no held-out errors to calibrate on.", nameof(errors));
+            Array.Sort(absolute);
+            int rank = (int)Math.Min(Math.Ceiling((absolute.Length + 1) * (double)level), absolute.Length);
+            halfWidths[k] = absolute[rank - 1];
+        }
         return new ForecastBounds(level, halfWidths);
     }
 
