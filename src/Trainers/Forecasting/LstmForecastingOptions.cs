@@ -66,7 +66,8 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     /// <summary>
     /// Share of the windows at the end of the training series held out from the gradient steps to calibrate the bounds.
     /// The tail is the larger of this and <see cref="NetworkTrainingOptions.ValidationFraction"/>, and is also the
-    /// validation set when that is set; 0 with no validation trains on every window and bounds from training residuals.
+    /// validation set when that is set. A tail of no windows (0 with no validation, or a series too short for one) trains
+    /// on every window and takes the bounds from the training residuals.
     /// </summary>
     public float CalibrationFraction { get; init; } = 0.1f;
 
