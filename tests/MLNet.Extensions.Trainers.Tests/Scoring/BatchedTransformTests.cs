@@ -191,6 +191,34 @@ public sealed class BatchedTransformTests : IClassFixture<BatchedTransformTests.
     }
 
     [Fact]
+    public void ABadRowFailsAtItsOwnRowAsInPerRowScoringNotAtTheStartOfItsBlock()
+    {
+        MLContext ml = _models.ML;
+        DigitRow[] rows = Digits.Rows(9000, 200);
+        rows[150] = new DigitRow { Pixels = (float[])rows[150].Pixels.Clone(), Digit = rows[150].Digit };
+        rows[150].Pixels[17] = float.NaN;
+        IDataView scored = _models.Cnn.Transform(ml.Data.LoadFromEnumerable(rows, Digits.ImageSchema()));
+        DataViewSchema.Column score = scored.Schema["Score"];
+        using DataViewRowCursor cursor = scored.GetRowCursor([score]);
+        var getter = cursor.GetGetter<VBuffer<float>>(score);
+        VBuffer<float> value = default;
+        // Rows 128-149 share the bad row's block and still score.
+        for (int r = 0; r < 150; r++)
+        {
+            Assert.True(cursor.MoveNext());
+            getter(ref value);
+        }
+        Assert.True(cursor.MoveNext());
+        var batched = Assert.Throws<InvalidOperationException>(() => getter(ref value));
+        var engine = ml.Model.CreatePredictionEngine<DigitRow, ClassPrediction>(_models.Cnn, inputSchemaDefinition: Digits.ImageSchema());
+        var single = Assert.Throws<InvalidOperationException>(() => engine.Predict(rows[150]));
+        Assert.Equal(single.Message, batched.Message);
+        Assert.True(cursor.MoveNext());
+        getter(ref value);
+        Assert.All(value.DenseValues(), v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
     public void BinaryTransformMatchesPredictionEngineForScoreProbabilityAndLabel()
     {
         MLContext ml = _models.ML;
