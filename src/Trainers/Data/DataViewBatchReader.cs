@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
 using MLNet.Extensions.Trainers.Training;
 
@@ -21,13 +22,19 @@ internal sealed class DataViewBatchReader : IDisposable
     private readonly string? _labelColumn;
     private readonly InputLayout _layout;
     private readonly int _classes;
+    private readonly TargetScaling? _targetScaling;
     private VBuffer<float> _featureBuffer;
     private VBuffer<float> _labelBuffer;
     private long _row;
 
+    /// <summary>
+    /// Reads <paramref name="featureColumn"/> in <paramref name="layout"/> and the label for <paramref name="task"/>;
+    /// <paramref name="targetScaling"/>, when given, standardises regression targets as they are read.
+    /// </summary>
     public DataViewBatchReader(IDataView data, string featureColumn, InputLayout layout, string? labelColumn,
-        PredictionTask task, int classes)
+        PredictionTask task, int classes, TargetScaling? targetScaling = null)
     {
+        _targetScaling = targetScaling;
         _featureColumn = featureColumn;
         _labelColumn = labelColumn;
         _layout = layout;
@@ -128,6 +135,7 @@ internal sealed class DataViewBatchReader : IDisposable
             if (!float.IsFinite(value))
                 throw new InvalidOperationException($"Label column '{_labelColumn}' has a non-finite value ({value}) at row {_row}.");
             batch.Targets[index] = value;
+            _targetScaling?.Standardize(batch.Targets.AsSpan(index, 1));
         }
         else if (_vectorLabel is not null)
         {
@@ -142,6 +150,7 @@ internal sealed class DataViewBatchReader : IDisposable
                 if (!float.IsFinite(v))
                     throw new InvalidOperationException($"Label column '{_labelColumn}' has a non-finite value ({v}) at row {_row}.");
             }
+            _targetScaling?.Standardize(destination);
         }
     }
 

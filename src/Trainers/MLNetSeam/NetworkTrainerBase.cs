@@ -129,7 +129,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         Prepared prepared = Prepare(trainData, validation: null, splitValidation: false, message => LogInfo(host, message));
         var optimizer = new NetworkOptimizer(Options, prepared.Trainable.Buffer.Values.Length, prepared.Trainable.ParameterBlocks);
         return new NetworkTrainingSession<TTransformer>(prepared.Trainable, optimizer, prepared.Loop, prepared.Epoch,
-            trained => MakeTransformer(CreateModel(trained), trainData.Schema), prepared.Predictor.Network);
+            trained => MakeTransformer(CreateModel(prepared.Predictor.WithNetworkOf(trained)), trainData.Schema), prepared.Predictor.Network);
     }
 
     INetworkTrainingSession IResumableNetworkTrainer.StartSession(IDataView trainData) => StartSession(trainData);
@@ -145,7 +145,9 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         InputLayout layout = _factory.ResolveLayout(featureColumn, train);
         int outputs = OutputCount(labelColumn);
         // One unshuffled pass first, so a bad row is reported by its real position and an empty view fails before any work.
-        long rows = Validate(train, options, layout, outputs, "training");
+        TargetMoments? moments = _task == PredictionTask.Regression && options.StandardizeTargets ? new TargetMoments(outputs) : null;
+        long rows = Validate(train, options, layout, outputs, "training", moments);
+        TargetScaling? scaling = moments?.ToScaling();
         if (validation is not null)
             Validate(validation, options, layout, outputs, "validation");
 
@@ -165,12 +167,13 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         {
             FeatureColumnName = options.FeatureColumnName,
             NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
+            TargetScaling = scaling,
         };
         var batch = new TrainingBatch(options.BatchSize, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
 
         IEnumerable<TrainingBatch> Read(IDataView view)
         {
-            using var reader = new DataViewBatchReader(view, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs);
+            using var reader = new DataViewBatchReader(view, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs, scaling);
             while (reader.Fill(batch))
                 yield return batch;
         }
@@ -180,7 +183,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
 
         if (Distributed.TrainingWorld.Resolve(options.Distributed).Rank == 0)
             log($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
-        var loop = new TrainingLoop(options, new LossFunction(_task, outputs), log, _progress)
+        var loop = new TrainingLoop(options, new LossFunction(_task, outputs, scaling?.Scale), log, _progress)
         {
             Augment = _factory.CreateAugmentation(layout),
             DataShape = (rows, layout.Size),
@@ -197,7 +200,9 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         channel.Info(message);
     }
 
-    private long Validate(IDataView data, NetworkTrainingOptions options, InputLayout layout, int outputs, string role)
+    /// <summary>One checking pass over <paramref name="data"/>; returns its rows and adds its targets to <paramref name="moments"/> when given.</summary>
+    private long Validate(IDataView data, NetworkTrainingOptions options, InputLayout layout, int outputs, string role,
+        TargetMoments? moments = null)
     {
         var batch = new TrainingBatch(256, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
         using var reader = new DataViewBatchReader(data, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs);
@@ -206,10 +211,18 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             options.CancellationToken.ThrowIfCancellationRequested();
             CheckCancelled();
         }
-        while (reader.Fill(batch));
+        while (Fill(reader, batch, moments));
         if (reader.RowsRead == 0)
             throw new InvalidOperationException($"The {role} data has no rows.");
         return reader.RowsRead;
+    }
+
+    private static bool Fill(DataViewBatchReader reader, TrainingBatch batch, TargetMoments? moments)
+    {
+        bool filled = reader.Fill(batch);
+        if (filled)
+            moments?.Add(batch);
+        return filled;
     }
 
     /// <summary>ML.NET's cancellation: our host is cancelled with its context, and the context itself for hosts made after.</summary>

@@ -7,12 +7,19 @@ internal sealed class LossFunction
 {
     private readonly PredictionTask _task;
     private readonly int _outputs;
+    private readonly float[]? _targetScales;
     private float[] _probabilities = [];
 
-    public LossFunction(PredictionTask task, int outputs)
+    /// <summary>
+    /// A loss for <paramref name="task"/>; <paramref name="targetScales"/> (regression on standardised targets) are the
+    /// per-output scales, so that the loss and RMSE are reported in the label's units while the gradient stays in the
+    /// standardised units the network learns.
+    /// </summary>
+    public LossFunction(PredictionTask task, int outputs, float[]? targetScales = null)
     {
         _task = task;
         _outputs = outputs;
+        _targetScales = targetScales;
     }
 
     /// <summary>Name of the validation metric: accuracy for classification, RMSE for regression.</summary>
@@ -44,11 +51,11 @@ internal sealed class LossFunction
                     metricSum += (probabilities[i] >= 0.5f) == (batch.Targets[i] >= 0.5f) ? 1 : 0;
                 break;
             default:
-                loss = MeanSquaredError.Forward(_outputs, outputs, batch.Targets.AsSpan(0, n * _outputs), []);
+                ReadOnlySpan<float> targets = batch.Targets.AsSpan(0, n * _outputs);
                 if (!dOutputs.IsEmpty)
-                    MeanSquaredError.Backward(_outputs, outputs, batch.Targets.AsSpan(0, n * _outputs), [], scale / _outputs, dOutputs);
-                metricSum = loss / _outputs;
-                loss /= _outputs;
+                    MeanSquaredError.Backward(_outputs, outputs, targets, [], scale / _outputs, dOutputs);
+                loss = (_targetScales is null ? MeanSquaredError.Forward(_outputs, outputs, targets, []) : LabelUnitsSquaredError(outputs, targets)) / _outputs;
+                metricSum = loss;
                 break;
         }
         return loss;
@@ -57,6 +64,18 @@ internal sealed class LossFunction
     /// <summary>Turns summed metric values over <paramref name="samples"/> samples into the reported metric.</summary>
     public double FinishMetric(double metricSum, long samples) =>
         _task == PredictionTask.Regression ? Math.Sqrt(metricSum / samples) : metricSum / samples;
+
+    // Summed squared error after undoing the standardisation: (scale * (output - target))^2 per component.
+    private double LabelUnitsSquaredError(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets)
+    {
+        double sum = 0;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            double d = _targetScales![i % _outputs] * ((double)outputs[i] - targets[i]);
+            sum += d * d;
+        }
+        return sum;
+    }
 
     private int CountCorrect(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> labels)
     {

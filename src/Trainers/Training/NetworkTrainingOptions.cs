@@ -80,6 +80,13 @@ public abstract record NetworkTrainingOptions
     public int Seed { get; init; }
 
     /// <summary>
+    /// Regression trainers learn (label - mean) / standard deviation, per component, with mean and deviation taken from the
+    /// training rows in Fit and saved with the model; scores come back in the label's units, and the reported losses and RMSE
+    /// are in the label's units too. False learns the raw label. Classifiers ignore it; the forecaster always standardises.
+    /// </summary>
+    public bool StandardizeTargets { get; init; } = true;
+
+    /// <summary>
     /// Scoring a row with a NaN or infinite feature gives NaN scores when true; when false (the default) it throws naming
     /// the column and row, as training does. Saved with the model.
     /// </summary>
