@@ -45,12 +45,12 @@ internal sealed class LstmNetworkFactory : INetworkFactory
         return new InputLayout(TensorShape.Sequence((vector.Size - e) / featuresPerStep, featuresPerStep), e);
     }
 
-    public NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task)
+    public NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task, int seed)
     {
         LayerStack stack = Layers(_options, outputs);
         TrainingMemory.Check(layout, stack, _options, _options.Layers is null ? nameof(LstmOptions.HiddenSize) : nameof(LstmOptions.Layers));
         var network = new NeuralNetwork(layout, stack);
-        network.Initialize((ulong)_options.Seed);
+        network.Initialize((ulong)seed);
         return network;
     }
 
@@ -70,7 +70,7 @@ internal sealed class LstmNetworkFactory : INetworkFactory
             options.TrailingFeatures, options.DenseUnits, outputs, everyStep: false);
     }
 
-    public Action<TrainingBatch>? CreateAugmentation(InputLayout layout) => null;
+    public Action<TrainingBatch>? CreateAugmentation(InputLayout layout, int seed) => null;
 
     private static int LongestSequence(IDataView data, DataViewSchema.Column column, int trailing, int featuresPerStep)
     {

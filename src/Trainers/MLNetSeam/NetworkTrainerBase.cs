@@ -151,18 +151,19 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         if (validation is not null)
             Validate(validation, options, layout, outputs, "validation");
 
-        var mlContext = new MLContext(options.Seed);
+        int seed = ResolveSeed(options);
+        var mlContext = new MLContext(seed);
         long trainRows = rows;
         if (splitValidation && validation is null && options.ValidationFraction > 0)
         {
             trainRows = (long)Math.Round(rows * (1 - options.ValidationFraction));
-            var split = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: options.Seed);
+            var split = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: seed);
             train = split.TrainSet;
             validation = split.TestSet;
         }
 
-        NeuralNetwork network = _factory.Create(layout, outputs, _task);
-        var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)options.Seed + 1);
+        NeuralNetwork network = _factory.Create(layout, outputs, _task, seed);
+        var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)seed + 1);
         var predictor = new NetworkPredictor(network)
         {
             FeatureColumnName = options.FeatureColumnName,
@@ -179,13 +180,13 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         }
 
         IEnumerable<TrainingBatch> Epoch(int epoch) =>
-            Read(mlContext.Data.ShuffleRows(train, seed: options.Seed + epoch, shufflePoolSize: 4096, shuffleSource: true));
+            Read(mlContext.Data.ShuffleRows(train, seed: unchecked(seed + epoch), shufflePoolSize: 4096, shuffleSource: true));
 
         if (Distributed.TrainingWorld.Resolve(options.Distributed).Rank == 0)
             log($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
         var loop = new TrainingLoop(options, new LossFunction(_task, outputs, scaling?.Scale), log, _progress)
         {
-            Augment = _factory.CreateAugmentation(layout),
+            Augment = _factory.CreateAugmentation(layout, seed),
             DataShape = (rows, layout.Size),
             SamplesPerEpochHint = trainRows,
             CheckCancelled = CheckCancelled,
@@ -193,6 +194,12 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         IDataView? validationView = validation;
         return new Prepared(predictor, trainable, loop, Epoch, validationView is null ? null : () => Read(validationView));
     }
+
+    /// <summary>
+    /// The seed of one Fit: the options' when set, else drawn from the host's generator, which ML.NET seeds from the
+    /// MLContext (as its own trainers draw theirs), so the context's seed decides the network.
+    /// </summary>
+    internal int ResolveSeed(NetworkTrainingOptions options) => options.Seed ?? Host.Rand.Next();
 
     private static void LogInfo(IHost host, string message)
     {

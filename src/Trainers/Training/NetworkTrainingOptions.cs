@@ -76,8 +76,12 @@ public abstract record NetworkTrainingOptions
     /// <summary>After training with validation, keep the weights of the epoch with the lowest validation loss.</summary>
     public bool RestoreBestWeights { get; init; } = true;
 
-    /// <summary>Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model.</summary>
-    public int Seed { get; init; }
+    /// <summary>
+    /// Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model. Null (the default)
+    /// draws the seed from the MLContext at each Fit, as ML.NET's own trainers do, so <c>new MLContext(seed: 1)</c> makes
+    /// runs repeatable and a different context seed gives a different network; a value here wins over the context's.
+    /// </summary>
+    public int? Seed { get; init; }
 
     /// <summary>
     /// Regression trainers learn (label - mean) / standard deviation, per component, with mean and deviation taken from the
