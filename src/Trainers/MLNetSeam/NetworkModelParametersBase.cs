@@ -13,7 +13,7 @@ namespace MLNet.Extensions.Trainers.Models;
 /// (<see cref="ChecksummedPayload"/>; files of the versions before <see cref="ChecksummedVersion"/> hold it bare).
 /// </summary>
 /// <typeparam name="TOutput">The score type ML.NET's scorer for the task expects.</typeparam>
-public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<TOutput>
+public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<TOutput>, INetworkModel
 {
     private protected NetworkModelParametersBase(IHostEnvironment env, string name, NetworkPredictor predictor)
         : base(env, name)

@@ -61,8 +61,20 @@ public abstract record NetworkTrainingOptions
     /// <summary>Decay factor for <see cref="LearningRateSchedule.Step"/>.</summary>
     public float StepGamma { get; init; } = 0.1f;
 
-    /// <summary>Final rate for <see cref="LearningRateSchedule.Cosine"/>.</summary>
+    /// <summary>Final rate for <see cref="LearningRateSchedule.Cosine"/>; the floor for <see cref="LearningRateSchedule.ReduceOnPlateau"/>.</summary>
     public float MinLearningRate { get; init; }
+
+    /// <summary>Factor <see cref="LearningRateSchedule.ReduceOnPlateau"/> multiplies the rate by (Keras' default 0.1).</summary>
+    public float PlateauFactor { get; init; } = 0.1f;
+
+    /// <summary>Epochs without improvement before <see cref="LearningRateSchedule.ReduceOnPlateau"/> lowers the rate (Keras' default 10).</summary>
+    public int PlateauPatience { get; init; } = 10;
+
+    /// <summary>Epochs after a reduction before <see cref="LearningRateSchedule.ReduceOnPlateau"/> counts again.</summary>
+    public int PlateauCooldown { get; init; }
+
+    /// <summary>Least fall in the monitored loss that counts as an improvement for <see cref="LearningRateSchedule.ReduceOnPlateau"/> (Keras' default 1e-4).</summary>
+    public float PlateauMinDelta { get; init; } = 1e-4f;
 
     /// <summary>Rescales a step's gradient when its global L2 norm exceeds this; 0 turns clipping off.</summary>
     public float GradientClipNorm { get; init; }
@@ -72,6 +84,12 @@ public abstract record NetworkTrainingOptions
 
     /// <summary>Stop after this many epochs without a better validation loss; 0 turns early stopping off.</summary>
     public int EarlyStoppingPatience { get; init; }
+
+    /// <summary>
+    /// Least fall in the validation loss below the best so far that counts as an improvement, for early stopping and for
+    /// choosing the best weights (Keras' <c>min_delta</c>); 0 counts any fall.
+    /// </summary>
+    public float EarlyStoppingMinDelta { get; init; }
 
     /// <summary>After training with validation, keep the weights of the epoch with the lowest validation loss.</summary>
     public bool RestoreBestWeights { get; init; } = true;
@@ -131,7 +149,7 @@ public abstract record NetworkTrainingOptions
         Require(float.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "a positive number");
         Require(float.IsFinite(Momentum) && Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "in [0, 1)");
         Require(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "zero or positive");
-        Require(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, "Constant, Step or Cosine");
+        Require(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, "Constant, Step, Cosine or ReduceOnPlateau");
         Require(StepEpochs >= 1, nameof(StepEpochs), StepEpochs, "at least 1");
         Require(float.IsFinite(StepGamma) && StepGamma > 0 && StepGamma <= 1, nameof(StepGamma), StepGamma, "in (0, 1]");
         Require(float.IsFinite(MinLearningRate) && MinLearningRate >= 0 && MinLearningRate <= LearningRate,
@@ -139,6 +157,11 @@ public abstract record NetworkTrainingOptions
         Require(float.IsFinite(GradientClipNorm) && GradientClipNorm >= 0, nameof(GradientClipNorm), GradientClipNorm, "zero (off) or positive");
         Require(float.IsFinite(ValidationFraction) && ValidationFraction >= 0 && ValidationFraction < 1,
             nameof(ValidationFraction), ValidationFraction, "in [0, 1)");
+        Require(float.IsFinite(PlateauFactor) && PlateauFactor > 0 && PlateauFactor < 1, nameof(PlateauFactor), PlateauFactor, "in (0, 1)");
+        Require(PlateauPatience >= 1, nameof(PlateauPatience), PlateauPatience, "at least 1");
+        Require(PlateauCooldown >= 0, nameof(PlateauCooldown), PlateauCooldown, "zero or positive");
+        Require(float.IsFinite(PlateauMinDelta) && PlateauMinDelta >= 0, nameof(PlateauMinDelta), PlateauMinDelta, "zero or positive");
+        Require(float.IsFinite(EarlyStoppingMinDelta) && EarlyStoppingMinDelta >= 0, nameof(EarlyStoppingMinDelta), EarlyStoppingMinDelta, "zero or positive");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "zero (off) or positive");
         Require(ThreadCount is null or >= 1, nameof(ThreadCount), ThreadCount!, "null or at least 1");
         Require(Enum.IsDefined(Distributed), nameof(Distributed), Distributed, "Auto, None or Mpi");
