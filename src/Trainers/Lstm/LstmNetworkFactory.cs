@@ -29,7 +29,11 @@ internal sealed class LstmNetworkFactory : INetworkFactory
                 $"Feature column '{featureColumn.Name}' must be a vector of Single holding T steps of F features; it is {featureColumn.Type}.");
         int e = _options.TrailingFeatures;
         int featuresPerStep = _options.FeaturesPerStep > 0 ? _options.FeaturesPerStep
-            : vector.Dimensions.Length == 2 && e == 0 ? vector.Dimensions[1] : 1;
+            : vector.Dimensions.Length == 2 && e == 0 && vector.Dimensions[1] > 0 ? vector.Dimensions[1]
+            : throw new ArgumentException(
+                $"Option FeaturesPerStep is 0 but feature column '{featureColumn.Name}' is a flat vector ({vector}) with no (steps, features) " +
+                $"dimensions{(e > 0 ? $" that could hold {e} trailing features" : "")} to read it from; set FeaturesPerStep (1 for a univariate series), " +
+                "or give the column (steps, features) dimensions as SlidingWindow does.", nameof(LstmOptions.FeaturesPerStep));
         if (_options.VariableLength)
         {
             int longest = LongestSequence(data, featureColumn, e, featuresPerStep);
