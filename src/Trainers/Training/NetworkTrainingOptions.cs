@@ -28,6 +28,25 @@ public abstract record NetworkTrainingOptions
     /// <summary>Feature column: a vector of Single.</summary>
     public string FeatureColumnName { get; init; } = Defaults.FeatureColumnName;
 
+    /// <summary>
+    /// Example-weight column (Single, finite, zero or more; ML.NET's convention), or null for none: each row's loss is
+    /// multiplied by its weight, the mean still taken over rows, so a weight of 2 counts a row twice. Read from the validation
+    /// data too when it has the column. Scores are unaffected; the reported accuracy and RMSE stay unweighted.
+    /// </summary>
+    public string? ExampleWeightColumnName { get; init; }
+
+    /// <summary>
+    /// Classification only: a loss weight per class in key order (binary: false, then true), multiplying each row's loss
+    /// (with its example weight), in training and validation; null for none. Cannot be combined with <see cref="BalanceClasses"/>.
+    /// </summary>
+    public IReadOnlyList<float>? ClassWeights { get; init; }
+
+    /// <summary>
+    /// Classification only: weights each class by rows / (classes * rows of the class), counted on the training data in Fit
+    /// (scikit-learn's "balanced"), so that rare classes weigh as much in the loss as common ones.
+    /// </summary>
+    public bool BalanceClasses { get; init; }
+
     /// <summary>Passes over the training data.</summary>
     public int Epochs { get; init; } = Defaults.Epochs;
 
@@ -143,6 +162,11 @@ public abstract record NetworkTrainingOptions
     {
         Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), LabelColumnName, "a column name");
         Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
+        Require(ExampleWeightColumnName is null || !string.IsNullOrWhiteSpace(ExampleWeightColumnName), nameof(ExampleWeightColumnName),
+            ExampleWeightColumnName, "null or a column name");
+        Require(ClassWeights is null || (ClassWeights.Count > 0 && ClassWeights.All(w => float.IsFinite(w) && w >= 0) && ClassWeights.Any(w => w > 0)),
+            nameof(ClassWeights), ClassWeights is null ? null : $"[{string.Join(", ", ClassWeights)}]", "null or finite weights, zero or more, not all zero");
+        Require(ClassWeights is null || !BalanceClasses, nameof(BalanceClasses), BalanceClasses, "false when ClassWeights are given (choose one)");
         Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
         Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
         Require(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, "Sgd, Adam, AdamW or RmsProp");
