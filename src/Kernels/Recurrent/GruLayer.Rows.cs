@@ -49,16 +49,7 @@ public static partial class GruLayer
         int state = s.Batch * s.HiddenSize;
         if (initialHidden != 0 && initialHidden != state)
             throw new ArgumentException($"initialHidden has {initialHidden} elements; expected N*H = {state} or none.", nameof(initialHidden));
-        if (!lengths.IsEmpty)
-        {
-            if (lengths.Length != s.Batch)
-                throw new ArgumentException($"lengths has {lengths.Length} elements; expected {s.Batch} or none.", nameof(lengths));
-            foreach (int length in lengths)
-            {
-                if ((uint)length > (uint)s.Steps)
-                    throw new ArgumentOutOfRangeException(nameof(lengths), length, $"Sequence lengths must be in [0, {s.Steps}].");
-            }
-        }
+        SequenceLengths.Validate(lengths, s.Batch, s.Steps);
         if (hidden != s.Steps * state)
             throw new ArgumentException($"hidden has {hidden} elements; expected T*N*H = {s.Steps * state}.", nameof(hidden));
         if (cache != CacheSize(s))

@@ -50,16 +50,7 @@ public static partial class LstmLayer
             throw new ArgumentException($"initialHidden has {initialHidden} elements; expected {state} or none.", nameof(initialHidden));
         if (initialCell != 0 && initialCell != state)
             throw new ArgumentException($"initialCell has {initialCell} elements; expected {state} or none.", nameof(initialCell));
-        if (!lengths.IsEmpty)
-        {
-            if (lengths.Length != s.Batch)
-                throw new ArgumentException($"lengths has {lengths.Length} elements; expected {s.Batch} or none.", nameof(lengths));
-            foreach (int length in lengths)
-            {
-                if ((uint)length > (uint)s.Steps)
-                    throw new ArgumentOutOfRangeException(nameof(lengths), length, $"Sequence lengths must be in [0, {s.Steps}].");
-            }
-        }
+        SequenceLengths.Validate(lengths, s.Batch, s.Steps);
         int steps = s.Steps * state;
         if (hidden != steps || cell != steps || gates != 4 * steps)
             throw new ArgumentException($"hidden, cell and gates must have {steps}, {steps} and {4 * steps} elements.");
