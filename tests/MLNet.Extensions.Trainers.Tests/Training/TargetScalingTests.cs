@@ -71,6 +71,22 @@ public class TargetScalingTests
     }
 
     [Fact]
+    public void ATrainingSessionKeepsTheScalingOfItsFit()
+    {
+        // Two session epochs equal one two-epoch Fit, scores included, so the session's models undo the same scaling.
+        var mlContext = new MLContext(seed: 1);
+        IDataView train = View(mlContext, FarFromUnitScale(96, 11));
+        LstmOptions options = Options(standardize: true) with { Epochs = 2 };
+        float[] fitted = mlContext.Regression.Trainers.Lstm(options).Fit(train).Transform(train).GetColumn<float>("Score").ToArray();
+        var session = mlContext.Regression.Trainers.Lstm(options).StartSession(train);
+        session.Train(1);
+        var resumed = session.Train(1);
+        Assert.NotNull(resumed.Model.TargetStandardization);
+        Assert.Equal(fitted, resumed.Transform(train).GetColumn<float>("Score").ToArray());
+        Assert.True(fitted.Average() > 1000, $"mean score {fitted.Average():F1}"); // In the label's units (mean about 5000).
+    }
+
+    [Fact]
     public void RawTargetsLearnWorseInTheSameEpochs()
     {
         // The reason for the default: the same network, epochs and rate on raw targets far from unit scale falls far behind.
