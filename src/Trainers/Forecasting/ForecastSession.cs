@@ -1,4 +1,4 @@
-using MLNet.Extensions.Trainers.Network;
+using MLNet.Extensions.Trainers.Models;
 
 namespace MLNet.Extensions.Trainers.Forecasting;
 
@@ -7,17 +7,17 @@ internal sealed class ForecastSession
 {
     public ForecastSession(LstmForecastModel model)
     {
-        Workspace = model.Network.CreateWorkspace(1);
-        Window = new float[model.WindowSize];
-        Length = [model.WindowSize];
+        Predictor = model.Predictor.CreateSession();
+        Window = new float[model.HistoryLength];
+        Output = new float[model.Predictor.OutputSize];
     }
 
-    /// <summary>The network's workspace for one sequence.</summary>
-    public SequentialWorkspace Workspace { get; }
+    /// <summary>The predictor's session for one sequence.</summary>
+    public IPredictorSession Predictor { get; }
 
-    /// <summary>The standardized window.</summary>
+    /// <summary>The recent values, differenced and standardized into the window in place.</summary>
     public float[] Window { get; }
 
-    /// <summary>The window's length, as the network reads lengths.</summary>
-    public int[] Length { get; }
+    /// <summary>The network's outputs (the last Horizon are the forecast).</summary>
+    public float[] Output { get; }
 }

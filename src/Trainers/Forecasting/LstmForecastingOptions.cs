@@ -57,8 +57,19 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     /// </summary>
     public bool TrainOnEveryStep { get; init; }
 
-    /// <summary>Probability mass inside the bounds, from the training residuals assumed normal.</summary>
+    /// <summary>
+    /// Probability mass the bounds hold: they are calibrated (split conformal, per horizon step) on the held-out tail of
+    /// <see cref="CalibrationFraction"/>; without a tail, they come from the training residuals assumed normal (too narrow).
+    /// </summary>
     public float ConfidenceLevel { get; init; } = 0.95f;
+
+    /// <summary>
+    /// Share of the windows at the end of the training series held out from the gradient steps to calibrate the bounds.
+    /// The tail is the larger of this and <see cref="NetworkTrainingOptions.ValidationFraction"/>, and is also the
+    /// validation set when that is set. A tail of no windows (0 with no validation, or a series too short for one) trains
+    /// on every window and takes the bounds from the training residuals.
+    /// </summary>
+    public float CalibrationFraction { get; init; } = 0.1f;
 
     /// <inheritdoc />
     public override void Validate()
@@ -75,6 +86,8 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
         Require(HiddenSize is >= 1 and <= 16_384, nameof(HiddenSize), HiddenSize, "1 to 16384");
         Require(LayerCount >= 1, nameof(LayerCount), LayerCount, "at least 1");
         Require(float.IsFinite(ConfidenceLevel) && ConfidenceLevel > 0 && ConfidenceLevel < 1, nameof(ConfidenceLevel), ConfidenceLevel, "in (0, 1)");
+        Require(float.IsFinite(CalibrationFraction) && CalibrationFraction >= 0 && CalibrationFraction < 1,
+            nameof(CalibrationFraction), CalibrationFraction, "in [0, 1)");
     }
 
     /// <summary>Fewest values Fit needs: one window plus the horizon, after differencing.</summary>

@@ -3,6 +3,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNet.Extensions.Trainers.Forecasting;
+using MLNet.Extensions.Trainers.Forecasting.Legacy;
+using MLNet.Extensions.Trainers.Forecasting.Parts;
 using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Training;
 
@@ -21,10 +23,11 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
     internal const string LoaderSignature = "MLNetExtLstmForecast";
 
     // Version history: 0x00010001 initial; 0x00010002 the network in the one network format (NetworkFormat); 0x00010003
-    // checksummed payload, history without timings.
+    // checksummed payload, history without timings; 0x00010004 the forecaster saved as its parts (ForecastModelFormat).
     private const uint ChecksummedVersion = 0x00010003;
+    private const uint PartsVersion = 0x00010004;
 
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXLFCT", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(LstmForecastingTransformer));
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXLFCT", PartsVersion, 0x00010001, LoaderSignature, typeof(LstmForecastingTransformer));
 
     private readonly IHost _host;
 
@@ -102,7 +105,8 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
         new[] { OutputColumnName, LowerBoundColumnName, UpperBoundColumnName }.OfType<string>().ToArray();
 
     // Binary format: ChecksummedPayload of (string input, output; bool + string lower; bool + string upper;
-    // LstmForecastModel; TrainingHistoryFormat). Before 0x00010003 the same fields bare, the history with timings.
+    // ForecastModelFormat, whose predictor part holds the history). 0x00010003 had LegacyForecastFormat and then
+    // TrainingHistoryFormat in the payload; before it the same fields bare, the history with timings.
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ctx.CheckAtModel();
@@ -113,8 +117,7 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
             writer.Write(OutputColumnName);
             WriteOptional(writer, LowerBoundColumnName);
             WriteOptional(writer, UpperBoundColumnName);
-            Model.Save(writer);
-            TrainingHistoryFormat.Write(writer, Model.History);
+            ForecastModelFormat.Write(writer, Model);
         });
     }
 
@@ -128,8 +131,16 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
                 ? ChecksummedPayload.Read(ctx.Reader, nameof(LstmForecastingTransformer)) : ctx.Reader;
             string input = reader.ReadString(), output = reader.ReadString();
             string? lower = ReadOptional(reader), upper = ReadOptional(reader);
-            LstmForecastModel model = LstmForecastModel.Load(reader, version == 0x00010001 ? 1 : version < ChecksummedVersion ? 2 : 3);
-            model.History = TrainingHistoryFormat.Read(reader, withTimings: version < ChecksummedVersion);
+            LstmForecastModel model;
+            if (version >= PartsVersion)
+            {
+                model = ForecastModelFormat.Read(reader);
+            }
+            else
+            {
+                model = LegacyForecastFormat.Read(reader, version == 0x00010001 ? 1 : version < ChecksummedVersion ? 2 : 3, input);
+                model.History = TrainingHistoryFormat.Read(reader, withTimings: version < ChecksummedVersion);
+            }
             if (version >= ChecksummedVersion)
                 ChecksummedPayload.CheckFullyRead(reader, nameof(LstmForecastingTransformer));
             return new LstmForecastingTransformer(env, input, output, lower, upper, model);

@@ -28,6 +28,7 @@ internal sealed class SlidingWindowDataView : SeriesDataView
         private readonly float[][] _history;
         private readonly float[] _window;
         private readonly float[] _target;
+        private readonly float[] _column;
         private long _seen;
         private long _position = -1;
 
@@ -41,6 +42,7 @@ internal sealed class SlidingWindowDataView : SeriesDataView
                 _history[i] = new float[_features];
             _window = new float[_options.WindowSize * _features];
             _target = new float[_features];
+            _column = new float[_options.History];
             DataViewSchema.Column series = input.Schema[_options.InputColumnName];
             if (_features == 1)
             {
@@ -98,18 +100,18 @@ internal sealed class SlidingWindowDataView : SeriesDataView
         private void Fill()
         {
             int d = _options.DifferencingOrder, t = _options.WindowSize, h = _options.Horizon;
-            // history[d + k] is the raw value at series position k of the (differenced) window span [0, t + h).
+            Span<float> column = _column;
             for (int f = 0; f < _features; f++)
             {
+                for (int i = 0; i < column.Length; i++)
+                    column[i] = _history[i][f];
+                // Differenced value k is the one ending at raw position d + k of the window span [0, t + h).
+                Differencing.ApplyInPlace(column, d);
                 for (int k = 0; k < t; k++)
-                    _window[k * _features + f] = Differenced(d + k, f, d);
-                _target[f] = Differenced(d + t + h - 1, f, d);
+                    _window[k * _features + f] = column[k];
+                _target[f] = column[t + h - 1];
             }
         }
-
-        private float Differenced(int index, int feature, int order) => order == 0
-            ? _history[index][feature]
-            : Differenced(index, feature, order - 1) - Differenced(index - 1, feature, order - 1);
 
         protected override Delegate AppendedGetter(int index)
         {

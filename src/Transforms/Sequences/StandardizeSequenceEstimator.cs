@@ -43,9 +43,8 @@ public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenc
         ArgumentNullException.ThrowIfNull(input);
         DataViewSchema.Column column = CheckColumn(input.Schema, _inputColumnName, _featuresPerStep, _trailingValues);
         int f = _featuresPerStep, e = _trailingValues;
-        var sum = new double[f];
-        var sumOfSquares = new double[f];
-        long count = 0, row = 0;
+        var statistics = new SeriesStatistics(f);
+        long row = 0;
         using (DataViewRowCursor cursor = input.GetRowCursor([column]))
         {
             ValueGetter<VBuffer<float>> getter = cursor.GetGetter<VBuffer<float>>(column);
@@ -61,29 +60,23 @@ public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenc
                 if (dense.Length < buffer.Length)
                     dense = new float[buffer.Length];
                 buffer.CopyTo(dense);
-                for (int i = 0; i < steps; i++)
-                {
-                    float v = dense[i];
-                    if (!float.IsFinite(v))
-                        throw new InvalidOperationException($"Column '{_inputColumnName}' has a non-finite value ({v}) at row {row}, slot {i}.");
-                    sum[i % f] += v;
-                    sumOfSquares[i % f] += (double)v * v;
-                }
-                count += steps / f;
+                ReadOnlySpan<float> values = dense.AsSpan(0, steps);
+                int slot = values.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
+                if (slot >= 0)
+                    throw new InvalidOperationException($"Column '{_inputColumnName}' has a non-finite value ({values[slot]}) at row {row}, slot {slot}.");
+                statistics.Add(values);
                 row++;
             }
         }
-        if (count == 0)
+        if (statistics.Count == 0)
             throw new InvalidOperationException($"Column '{_inputColumnName}' has no values to learn statistics from.");
         var mean = new float[f];
         var scale = new float[f];
         for (int j = 0; j < f; j++)
         {
-            double m = sum[j] / count;
-            double variance = Math.Max(0, sumOfSquares[j] / count - m * m);
-            mean[j] = (float)m;
+            mean[j] = (float)statistics.Mean(j);
             // A constant feature is only centred: dividing by a zero spread would turn it into NaN.
-            scale[j] = variance > 1e-24 ? (float)(1 / Math.Sqrt(variance)) : 1f;
+            scale[j] = statistics.IsConstant(j) ? 1f : (float)(1 / Math.Sqrt(statistics.Variance(j)));
         }
         return new StandardizeSequenceTransformer(_host, _outputColumnName, _inputColumnName, mean, scale, e);
     }

@@ -74,24 +74,26 @@ public class GoldenModelTests
         AssertClose(Golden("lstm-regression-v1.scores.txt"), Column(model.Transform(test), "Score"));
     }
 
-    [Fact]
-    public void ForecasterV1StillLoadsForecastsAndRunsItsEngine()
+    [Theory]
+    [InlineData("forecaster-v1")] // the first format: its own LSTM fields, history with timings
+    [InlineData("forecaster-v3")] // the checksummed monolith (version 0x00010003) saved before the forecaster became its parts
+    public void ForecasterStillLoadsForecastsAndRunsItsEngine(string name)
     {
         // Window 6, horizon 2, first differences, 90% bounds, trained on every step.
         var mlContext = new MLContext();
-        ITransformer loaded = mlContext.Model.Load(Path.Combine(s_folder, "forecaster-v1.zip"), out _);
+        ITransformer loaded = mlContext.Model.Load(Path.Combine(s_folder, $"{name}.zip"), out _);
         var model = Assert.IsType<LstmForecastingTransformer>(loaded);
-        float[] series = Golden("forecaster-v1.rows.txt").Select(r => Assert.Single(r)).ToArray();
+        float[] series = Golden($"{name}.rows.txt").Select(r => Assert.Single(r)).ToArray();
         IDataView scored = model.Transform(mlContext.Data.LoadFromEnumerable(series.Select(v => new SeriesPoint { Value = v })));
         float[][] forecast = Column(scored, "Forecast"), lower = Column(scored, "Lower"), upper = Column(scored, "Upper");
-        AssertClose(Golden("forecaster-v1.scores.txt"), forecast.Select((f, row) => f.Concat(lower[row]).Concat(upper[row]).ToArray()).ToArray());
+        AssertClose(Golden($"{name}.scores.txt"), forecast.Select((f, row) => f.Concat(lower[row]).Concat(upper[row]).ToArray()).ToArray());
 
         // The engine is primed with all but the last two values, then updated with those two.
         LstmForecastEngine engine = model.CreateForecastEngine(series[..^2]);
         engine.Update(series[^2]);
         engine.Update(series[^1]);
         ForecastResult next = engine.Predict();
-        AssertClose(Golden("forecaster-v1.engine.txt"), [[.. next.Forecast, .. next.LowerBound, .. next.UpperBound]]);
+        AssertClose(Golden($"{name}.engine.txt"), [[.. next.Forecast, .. next.LowerBound, .. next.UpperBound]]);
     }
 
     [Fact]
