@@ -52,17 +52,17 @@ internal sealed class CnnNetworkFactory : INetworkFactory
         return new InputLayout(_shape);
     }
 
-    public NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task)
+    public NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task, int seed)
     {
         LayerStack body = _options.Layers ?? CnnOptions.DefaultLayers;
         var stack = new LayerStack([.. body, new DenseSpec(outputs)]);
         TrainingMemory.Check(layout, stack, _options, nameof(CnnOptions.Layers));
         var network = new NeuralNetwork(layout, stack);
-        network.Initialize((ulong)_options.Seed);
+        network.Initialize((ulong)seed);
         return network;
     }
 
-    public Action<TrainingBatch>? CreateAugmentation(InputLayout layout)
+    public Action<TrainingBatch>? CreateAugmentation(InputLayout layout, int seed)
     {
         if (_options.RandomShiftPixels == 0)
             return null;
@@ -70,7 +70,7 @@ internal sealed class CnnNetworkFactory : INetworkFactory
             throw new ArgumentException(
                 $"Option RandomShiftPixels is {_options.RandomShiftPixels}; the images are {_shape.Height}x{_shape.Width}, so expected less than {Math.Min(_shape.Height, _shape.Width)} (a few pixels is usual).",
                 nameof(CnnOptions.RandomShiftPixels));
-        var shift = new RandomShift(_shape, _options.RandomShiftPixels, (ulong)_options.Seed + 2);
+        var shift = new RandomShift(_shape, _options.RandomShiftPixels, (ulong)seed + 2);
         return shift.Apply;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Network;
 using MLNet.Extensions.Trainers.Training;
 
@@ -21,21 +22,40 @@ internal sealed class DataViewBatchReader : IDisposable
     private readonly string? _labelColumn;
     private readonly InputLayout _layout;
     private readonly int _classes;
+    private readonly TargetScaling? _targetScaling;
+    private readonly ValueGetter<float>? _weight;
+    private readonly string? _weightColumn;
+    private readonly float[]? _classWeights;
     private VBuffer<float> _featureBuffer;
     private VBuffer<float> _labelBuffer;
     private long _row;
 
+    /// <summary>
+    /// Reads <paramref name="featureColumn"/> in <paramref name="layout"/> and the label for <paramref name="task"/>;
+    /// <paramref name="targetScaling"/>, when given, standardises regression targets as they are read. A weighted batch
+    /// (<see cref="TrainingBatch.HasWeights"/>) gets each row's <paramref name="weightColumn"/> value (1 without one) times
+    /// <paramref name="classWeights"/>[class] (when given).
+    /// </summary>
     public DataViewBatchReader(IDataView data, string featureColumn, InputLayout layout, string? labelColumn,
-        PredictionTask task, int classes)
+        PredictionTask task, int classes, TargetScaling? targetScaling = null, string? weightColumn = null, float[]? classWeights = null)
     {
+        _targetScaling = targetScaling;
+        _weightColumn = weightColumn;
+        _classWeights = classWeights;
         _featureColumn = featureColumn;
         _labelColumn = labelColumn;
         _layout = layout;
         _classes = classes;
         DataViewSchema.Column feature = ColumnChecks.Find(data.Schema, featureColumn, "feature");
         DataViewSchema.Column? label = labelColumn is null ? null : ColumnChecks.Find(data.Schema, labelColumn, "label");
-        _cursor = data.GetRowCursor(label is null ? [feature] : [feature, label.Value]);
+        DataViewSchema.Column? weight = weightColumn is null ? null : ColumnChecks.Find(data.Schema, weightColumn, "example weight");
+        if (weight is { } w && w.Type != NumberDataViewType.Single)
+            throw new ArgumentException($"The example weight column '{weightColumn}' must be Single; it is {w.Type}. Convert it with ConvertType.", nameof(weightColumn));
+        IEnumerable<DataViewSchema.Column> active = label is null ? [feature] : [feature, label.Value];
+        _cursor = data.GetRowCursor(weight is null ? active : [.. active, weight.Value]);
         _features = _cursor.GetGetter<VBuffer<float>>(feature);
+        if (weight is { } weightCol)
+            _weight = _cursor.GetGetter<float>(weightCol);
         if (label is DataViewSchema.Column l)
         {
             switch (task)
@@ -67,6 +87,8 @@ internal sealed class DataViewBatchReader : IDisposable
         {
             ReadFeatures(batch, n);
             ReadLabel(batch, n);
+            if (batch.HasWeights)
+                batch.Weights[n] = ReadWeight(batch, n);
             _row++;
             n++;
         }
@@ -128,6 +150,7 @@ internal sealed class DataViewBatchReader : IDisposable
             if (!float.IsFinite(value))
                 throw new InvalidOperationException($"Label column '{_labelColumn}' has a non-finite value ({value}) at row {_row}.");
             batch.Targets[index] = value;
+            _targetScaling?.Standardize(batch.Targets.AsSpan(index, 1));
         }
         else if (_vectorLabel is not null)
         {
@@ -142,7 +165,23 @@ internal sealed class DataViewBatchReader : IDisposable
                 if (!float.IsFinite(v))
                     throw new InvalidOperationException($"Label column '{_labelColumn}' has a non-finite value ({v}) at row {_row}.");
             }
+            _targetScaling?.Standardize(destination);
         }
+    }
+
+    private float ReadWeight(TrainingBatch batch, int index)
+    {
+        float weight = 1;
+        if (_weight is not null)
+        {
+            _weight(ref weight);
+            if (!float.IsFinite(weight) || weight < 0)
+                throw new InvalidOperationException(
+                    $"Example weight column '{_weightColumn}' has {weight} at row {_row}; weights must be finite and zero or more.");
+        }
+        if (_classWeights is not null)
+            weight *= _classWeights[_keyLabel is not null ? batch.ClassLabels[index] : batch.Targets[index] >= 0.5f ? 1 : 0];
+        return weight;
     }
 
     /// <inheritdoc />

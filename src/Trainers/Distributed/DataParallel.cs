@@ -150,6 +150,8 @@ internal sealed class DataParallel
             Array.Copy(batch.Targets, start * batch.TargetSize, batch.Targets, 0, count * batch.TargetSize);
             Array.Copy(batch.ClassLabels, start, batch.ClassLabels, 0, count);
             Array.Copy(batch.Lengths, start, batch.Lengths, 0, count);
+            if (batch.HasWeights)
+                Array.Copy(batch.Weights, start, batch.Weights, 0, count);
         }
         batch.Count = count;
     }

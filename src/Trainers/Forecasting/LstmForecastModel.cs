@@ -90,13 +90,15 @@ internal sealed class LstmForecastModel
         TrainingMemory.Check(new InputLayout(TensorShape.Sequence(t, 1)), Stack(h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep),
             options, nameof(LstmForecastingOptions.HiddenSize));
         var network = CreateNetwork(t, h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep);
-        network.Initialize((ulong)options.Seed);
-        var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)options.Seed + 1);
+        // The estimator resolves an unset seed from its MLContext; a direct call without one keeps seed 0.
+        ulong seed = (ulong)(options.Seed ?? 0);
+        network.Initialize(seed);
+        var trainable = new NetworkTrainable(network, options.BatchSize, seed + 1);
         bool everyStep = options.TrainOnEveryStep;
         int targets = network.OutputSize;
         var batch = new TrainingBatch(options.BatchSize, t, targets);
         var order = Enumerable.Range(0, training).ToArray();
-        var random = new KernelRandom((ulong)options.Seed + 2);
+        var random = new KernelRandom(seed + 2);
 
         IEnumerable<TrainingBatch> Windows(int[] starts, int count)
         {

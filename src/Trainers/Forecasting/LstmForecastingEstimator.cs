@@ -34,7 +34,7 @@ public sealed class LstmForecastingEstimator : IEstimator<LstmForecastingTransfo
         HostCancellation.ThrowIfCancelled(_host);
         float[] series = ReadSeries(input, Options.InputColumnName);
         using IChannel channel = _host.Start("Training");
-        LstmForecastModel model = LstmForecastModel.Train(series, Options, message => SchemaShapes.Info(channel, message), _progress, () =>
+        LstmForecastModel model = LstmForecastModel.Train(series, Options with { Seed = Options.Seed ?? _host.Rand.Next() }, message => SchemaShapes.Info(channel, message), _progress, () =>
         {
             HostCancellation.ThrowIfCancelled(_host);
             HostCancellation.ThrowIfCancelled(_env);

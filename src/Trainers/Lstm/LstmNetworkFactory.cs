@@ -29,7 +29,11 @@ internal sealed class LstmNetworkFactory : INetworkFactory
                 $"Feature column '{featureColumn.Name}' must be a vector of Single holding T steps of F features; it is {featureColumn.Type}.");
         int e = _options.TrailingFeatures;
         int featuresPerStep = _options.FeaturesPerStep > 0 ? _options.FeaturesPerStep
-            : vector.Dimensions.Length == 2 && e == 0 ? vector.Dimensions[1] : 1;
+            : vector.Dimensions.Length == 2 && e == 0 && vector.Dimensions[1] > 0 ? vector.Dimensions[1]
+            : throw new ArgumentException(
+                $"Option FeaturesPerStep is 0 but feature column '{featureColumn.Name}' is a flat vector ({vector}) with no (steps, features) " +
+                $"dimensions{(e > 0 ? $" that could hold {e} trailing features" : "")} to read it from; set FeaturesPerStep (1 for a univariate series), " +
+                "or give the column (steps, features) dimensions as SlidingWindow does.", nameof(LstmOptions.FeaturesPerStep));
         if (_options.VariableLength)
         {
             int longest = LongestSequence(data, featureColumn, e, featuresPerStep);
@@ -45,12 +49,12 @@ internal sealed class LstmNetworkFactory : INetworkFactory
         return new InputLayout(TensorShape.Sequence((vector.Size - e) / featuresPerStep, featuresPerStep), e);
     }
 
-    public NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task)
+    public NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task, int seed)
     {
         LayerStack stack = Layers(_options, outputs);
         TrainingMemory.Check(layout, stack, _options, _options.Layers is null ? nameof(LstmOptions.HiddenSize) : nameof(LstmOptions.Layers));
         var network = new NeuralNetwork(layout, stack);
-        network.Initialize((ulong)_options.Seed);
+        network.Initialize((ulong)seed);
         return network;
     }
 
@@ -70,7 +74,7 @@ internal sealed class LstmNetworkFactory : INetworkFactory
             options.TrailingFeatures, options.DenseUnits, outputs, everyStep: false);
     }
 
-    public Action<TrainingBatch>? CreateAugmentation(InputLayout layout) => null;
+    public Action<TrainingBatch>? CreateAugmentation(InputLayout layout, int seed) => null;
 
     private static int LongestSequence(IDataView data, DataViewSchema.Column column, int trailing, int featuresPerStep)
     {

@@ -22,7 +22,10 @@ public sealed record LstmOptions : NetworkTrainingOptions
         GradientClipNorm = Defaults.GradientClipNorm;
     }
 
-    /// <summary>Features per time step (F); 0 takes it from a 2-D (T, F) feature column type, else 1.</summary>
+    /// <summary>
+    /// Features per time step (F); 0 takes it from a 2-D (T, F) feature column type (SlidingWindow's) and is an error on a
+    /// flat vector, whose steps could be any width.
+    /// </summary>
     public int FeaturesPerStep { get; init; }
 
     /// <summary>Per-sequence features stored after the steps in the feature vector (joined to the last hidden state).</summary>

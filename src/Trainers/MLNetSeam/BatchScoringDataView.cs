@@ -234,10 +234,9 @@ internal sealed class BatchScoringDataView : IDataView
             }
             if (batch > 0)
             {
-                ReadOnlySpan<float> raw = _session.Predict(_rows, _lengths, batch);
-                if (_outputs.Length < raw.Length)
+                if (_outputs.Length < batch * _outputSize)
                     _outputs = new float[capacity * _outputSize];
-                raw.CopyTo(_outputs);
+                _session.Predict(_rows, _lengths, batch, _outputs);
                 _parent._columns.Finish(_outputs.AsSpan(0, batch * _outputSize), batch, _outputSize);
             }
             return _count > 0;

@@ -13,7 +13,7 @@ namespace MLNet.Extensions.Trainers.Models;
 /// (<see cref="ChecksummedPayload"/>; files of the versions before <see cref="ChecksummedVersion"/> hold it bare).
 /// </summary>
 /// <typeparam name="TOutput">The score type ML.NET's scorer for the task expects.</typeparam>
-public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<TOutput>
+public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<TOutput>, INetworkModel
 {
     private protected NetworkModelParametersBase(IHostEnvironment env, string name, NetworkPredictor predictor)
         : base(env, name)
@@ -21,7 +21,12 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
         Predictor = predictor;
     }
 
-    private protected NetworkModelParametersBase(IHostEnvironment env, string name, ModelLoadContext ctx)
+    /// <summary>
+    /// Loads a saved model; <paramref name="readExtra"/>, when given, reads what the task saves after the network inside the
+    /// checksummed payload (<see cref="WriteExtra"/>) and returns the predictor to keep.
+    /// </summary>
+    private protected NetworkModelParametersBase(IHostEnvironment env, string name, ModelLoadContext ctx,
+        Func<BinaryReader, NetworkPredictor, NetworkPredictor>? readExtra = null)
         : base(env, name, ctx)
     {
         try
@@ -30,6 +35,8 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
             {
                 BinaryReader payload = ChecksummedPayload.Read(ctx.Reader, name);
                 Predictor = NetworkPredictorFormat.Read(payload);
+                if (readExtra is not null)
+                    Predictor = readExtra(payload, Predictor);
                 ChecksummedPayload.CheckFullyRead(payload, name);
             }
             else
@@ -95,7 +102,16 @@ public abstract class NetworkModelParametersBase<TOutput> : ModelParametersBase<
     {
         base.SaveCore(ctx);
         ctx.SetVersionInfo(VersionInfo);
-        ChecksummedPayload.Write(ctx.Writer, payload => NetworkPredictorFormat.Write(payload, Predictor));
+        ChecksummedPayload.Write(ctx.Writer, payload =>
+        {
+            NetworkPredictorFormat.Write(payload, Predictor);
+            WriteExtra(payload);
+        });
+    }
+
+    /// <summary>What the task saves after the network inside the checksummed payload; nothing unless overridden.</summary>
+    private protected virtual void WriteExtra(BinaryWriter payload)
+    {
     }
 
     /// <summary>

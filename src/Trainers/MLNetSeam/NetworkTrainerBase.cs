@@ -31,6 +31,10 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         : base(Contracts.CheckRef(env, nameof(env)).Register(name), FeatureShape(factory), label)
     {
         factory.Options.Validate();
+        if (task == PredictionTask.Regression && (factory.Options.ClassWeights is not null || factory.Options.BalanceClasses))
+            throw new ArgumentException(
+                "Options ClassWeights and BalanceClasses apply to classification; a regression trainer weighs rows with ExampleWeightColumnName.",
+                factory.Options.ClassWeights is not null ? nameof(NetworkTrainingOptions.ClassWeights) : nameof(NetworkTrainingOptions.BalanceClasses));
         _env = env;
         _factory = factory;
         _task = task;
@@ -49,7 +53,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         ArgumentNullException.ThrowIfNull(trainData);
         ArgumentNullException.ThrowIfNull(validationData);
         CheckColumns(SchemaShape.Create(trainData.Schema));
-        CheckColumns(SchemaShape.Create(validationData.Schema));
+        CheckColumns(SchemaShape.Create(validationData.Schema), requireWeight: false);
         return TrainTransformer(trainData, validationData);
     }
 
@@ -72,9 +76,18 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
     /// <summary>What is wrong with <paramref name="label"/> for this task, with the fix, or null when it fits.</summary>
     private protected abstract string? LabelProblem(SchemaShape.Column label);
 
-    private void CheckColumns(SchemaShape schema)
+    private void CheckColumns(SchemaShape schema, bool requireWeight = true)
     {
         NetworkTrainingOptions options = _factory.Options;
+        if (options.ExampleWeightColumnName is string weightName && (requireWeight || schema.TryFindColumn(weightName, out _)))
+        {
+            if (!schema.TryFindColumn(weightName, out var weight))
+                throw new ArgumentOutOfRangeException(nameof(schema), weightName,
+                    $"The example weight column '{weightName}' is not in the data; columns are: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. Set ExampleWeightColumnName.");
+            if (weight.Kind != SchemaShape.Column.VectorKind.Scalar || weight.IsKey || !weight.ItemType.Equals(NumberDataViewType.Single))
+                throw new ArgumentOutOfRangeException(nameof(schema), weightName,
+                    $"The example weight column '{weightName}' must be a Single scalar; it is {Describe(weight)}. Convert it with ConvertType(..., DataKind.Single).");
+        }
         if (!schema.TryFindColumn(options.FeatureColumnName, out var feature))
             throw new ArgumentOutOfRangeException(nameof(schema), options.FeatureColumnName,
                 $"The feature column '{options.FeatureColumnName}' is not in the data; columns are: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}. " +
@@ -129,7 +142,7 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         Prepared prepared = Prepare(trainData, validation: null, splitValidation: false, message => LogInfo(host, message));
         var optimizer = new NetworkOptimizer(Options, prepared.Trainable.Buffer.Values.Length, prepared.Trainable.ParameterBlocks);
         return new NetworkTrainingSession<TTransformer>(prepared.Trainable, optimizer, prepared.Loop, prepared.Epoch,
-            trained => MakeTransformer(CreateModel(trained), trainData.Schema), prepared.Predictor.Network);
+            trained => MakeTransformer(CreateModel(prepared.Predictor.WithNetworkOf(trained)), trainData.Schema), prepared.Predictor.Network);
     }
 
     INetworkTrainingSession IResumableNetworkTrainer.StartSession(IDataView trainData) => StartSession(trainData);
@@ -145,44 +158,62 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         InputLayout layout = _factory.ResolveLayout(featureColumn, train);
         int outputs = OutputCount(labelColumn);
         // One unshuffled pass first, so a bad row is reported by its real position and an empty view fails before any work.
-        long rows = Validate(train, options, layout, outputs, "training");
+        TargetMoments? moments = _task == PredictionTask.Regression && options.StandardizeTargets ? new TargetMoments(outputs) : null;
+        int classes = _task == PredictionTask.MulticlassClassification ? outputs : 2;
+        long[]? counts = options.BalanceClasses ? new long[classes] : null;
+        string? weightColumn = options.ExampleWeightColumnName;
+        long rows = Validate(train, options, layout, outputs, "training", weightColumn, batch =>
+        {
+            moments?.Add(batch);
+            if (counts is not null)
+                CountClasses(batch, counts);
+        });
+        TargetScaling? scaling = moments?.ToScaling();
+        float[]? classWeights = ClassWeights(options, classes, counts, rows);
+        string? validationWeightColumn = weightColumn is not null && validation?.Schema.GetColumnOrNull(weightColumn) is not null ? weightColumn : null;
         if (validation is not null)
-            Validate(validation, options, layout, outputs, "validation");
+            Validate(validation, options, layout, outputs, "validation", validationWeightColumn);
+        bool weighted = weightColumn is not null || classWeights is not null;
 
-        var mlContext = new MLContext(options.Seed);
+        int seed = ResolveSeed(options);
+        var mlContext = new MLContext(seed);
         long trainRows = rows;
         if (splitValidation && validation is null && options.ValidationFraction > 0)
         {
             trainRows = (long)Math.Round(rows * (1 - options.ValidationFraction));
-            var split = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: options.Seed);
+            var split = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: seed);
             train = split.TrainSet;
             validation = split.TestSet;
         }
 
-        NeuralNetwork network = _factory.Create(layout, outputs, _task);
-        var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)options.Seed + 1);
+        NeuralNetwork network = _factory.Create(layout, outputs, _task, seed);
+        var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)seed + 1);
         var predictor = new NetworkPredictor(network)
         {
             FeatureColumnName = options.FeatureColumnName,
             NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
+            TargetScaling = scaling,
         };
-        var batch = new TrainingBatch(options.BatchSize, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
+        var batch = new TrainingBatch(options.BatchSize, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs, weighted);
 
+        // The training view always has the weight column; a given validation view may lack it (its rows then weigh 1).
         IEnumerable<TrainingBatch> Read(IDataView view)
         {
-            using var reader = new DataViewBatchReader(view, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs);
+            string? viewWeights = weightColumn is not null && view.Schema.GetColumnOrNull(weightColumn) is not null ? weightColumn : null;
+            using var reader = new DataViewBatchReader(view, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs, scaling,
+                viewWeights, classWeights);
             while (reader.Fill(batch))
                 yield return batch;
         }
 
         IEnumerable<TrainingBatch> Epoch(int epoch) =>
-            Read(mlContext.Data.ShuffleRows(train, seed: options.Seed + epoch, shufflePoolSize: 4096, shuffleSource: true));
+            Read(mlContext.Data.ShuffleRows(train, seed: unchecked(seed + epoch), shufflePoolSize: 4096, shuffleSource: true));
 
         if (Distributed.TrainingWorld.Resolve(options.Distributed).Rank == 0)
             log($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
-        var loop = new TrainingLoop(options, new LossFunction(_task, outputs), log, _progress)
+        var loop = new TrainingLoop(options, new LossFunction(_task, outputs, scaling?.Scale), log, _progress)
         {
-            Augment = _factory.CreateAugmentation(layout),
+            Augment = _factory.CreateAugmentation(layout, seed),
             DataShape = (rows, layout.Size),
             SamplesPerEpochHint = trainRows,
             CheckCancelled = CheckCancelled,
@@ -191,25 +222,70 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         return new Prepared(predictor, trainable, loop, Epoch, validationView is null ? null : () => Read(validationView));
     }
 
+    /// <summary>
+    /// The seed of one Fit: the options' when set, else drawn from the host's generator, which ML.NET seeds from the
+    /// MLContext (as its own trainers draw theirs), so the context's seed decides the network.
+    /// </summary>
+    internal int ResolveSeed(NetworkTrainingOptions options) => options.Seed ?? Host.Rand.Next();
+
     private static void LogInfo(IHost host, string message)
     {
         using IChannel channel = host.Start("Training");
         channel.Info(message);
     }
 
-    private long Validate(IDataView data, NetworkTrainingOptions options, InputLayout layout, int outputs, string role)
+    /// <summary>One checking pass over <paramref name="data"/> (weights included); returns its rows and shows each batch to <paramref name="observe"/>.</summary>
+    private long Validate(IDataView data, NetworkTrainingOptions options, InputLayout layout, int outputs, string role,
+        string? weightColumn, Action<TrainingBatch>? observe = null)
     {
-        var batch = new TrainingBatch(256, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs);
-        using var reader = new DataViewBatchReader(data, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs);
+        var batch = new TrainingBatch(256, layout.Size, _task == PredictionTask.MulticlassClassification ? 1 : outputs, weightColumn is not null);
+        using var reader = new DataViewBatchReader(data, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs,
+            weightColumn: weightColumn);
         do
         {
             options.CancellationToken.ThrowIfCancellationRequested();
             CheckCancelled();
         }
-        while (reader.Fill(batch));
+        while (Fill(reader, batch, observe));
         if (reader.RowsRead == 0)
             throw new InvalidOperationException($"The {role} data has no rows.");
         return reader.RowsRead;
+    }
+
+    private static bool Fill(DataViewBatchReader reader, TrainingBatch batch, Action<TrainingBatch>? observe)
+    {
+        bool filled = reader.Fill(batch);
+        if (filled)
+            observe?.Invoke(batch);
+        return filled;
+    }
+
+    private void CountClasses(TrainingBatch batch, long[] counts)
+    {
+        for (int i = 0; i < batch.Count; i++)
+            counts[_task == PredictionTask.MulticlassClassification ? batch.ClassLabels[i] : batch.Targets[i] >= 0.5f ? 1 : 0]++;
+    }
+
+    /// <summary>
+    /// The per-class loss weights of a Fit: the options' explicit ones (checked against the class count), the balanced ones
+    /// rows / (classes * count) from <paramref name="counts"/> (absent classes get 0, having no rows to weigh), or null.
+    /// </summary>
+    internal static float[]? ClassWeights(NetworkTrainingOptions options, int classes, long[]? counts, long rows)
+    {
+        if (options.ClassWeights is { } given)
+        {
+            if (given.Count != classes)
+                throw new ArgumentException(
+                    $"Option ClassWeights has {given.Count} weights but the label has {classes} classes; give one weight per class in key order.",
+                    nameof(NetworkTrainingOptions.ClassWeights));
+            return [.. given];
+        }
+        if (counts is null)
+            return null;
+        var weights = new float[classes];
+        for (int c = 0; c < classes; c++)
+            weights[c] = counts[c] == 0 ? 0f : (float)(rows / ((double)classes * counts[c]));
+        return weights;
     }
 
     /// <summary>ML.NET's cancellation: our host is cancelled with its context, and the context itself for hosts made after.</summary>

@@ -16,8 +16,11 @@ public sealed class RegressionNetworkModelParameters : NetworkModelParametersBas
     private const string RegistrationName = "RegressionNetworkModel";
 
     // Version history: 0x00010001 initial (network predictor format with history); 0x00010002 the one network format
-    // (kind "network"); 0x00010003 checksummed payload, history without timings.
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNREG", ChecksummedVersion, 0x00010001, LoaderSignature, typeof(RegressionNetworkModelParameters));
+    // (kind "network"); 0x00010003 checksummed payload, history without timings; 0x00010004 byte has-target-scaling
+    // after the network, then the TargetScaling when 1 (files before it score raw outputs).
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXNREG", ScaledTargetsVersion, 0x00010001, LoaderSignature, typeof(RegressionNetworkModelParameters));
+
+    private const uint ScaledTargetsVersion = 0x00010004;
 
     private readonly VectorDataViewType _inputType;
 
@@ -28,7 +31,7 @@ public sealed class RegressionNetworkModelParameters : NetworkModelParametersBas
     }
 
     private RegressionNetworkModelParameters(IHostEnvironment env, ModelLoadContext ctx)
-        : base(env, RegistrationName, ctx)
+        : base(env, RegistrationName, ctx, ctx.Header.ModelVerWritten >= ScaledTargetsVersion ? ReadTargetScaling : null)
     {
         _inputType = InputVectorType();
     }
@@ -41,6 +44,32 @@ public sealed class RegressionNetworkModelParameters : NetworkModelParametersBas
     }
 
     private protected override VersionInfo VersionInfo => GetVersionInfo();
+
+    /// <summary>The mean and scale of each target the network learned standardised (undone at scoring), or null for raw targets.</summary>
+    public (IReadOnlyList<float> Mean, IReadOnlyList<float> Scale)? TargetStandardization =>
+        Predictor.TargetScaling is { } scaling ? (scaling.Mean, scaling.Scale) : null;
+
+    private protected override void WriteExtra(BinaryWriter payload)
+    {
+        payload.Write((byte)(Predictor.TargetScaling is null ? 0 : 1));
+        Predictor.TargetScaling?.Write(payload);
+    }
+
+    private static NetworkPredictor ReadTargetScaling(BinaryReader payload, NetworkPredictor predictor)
+    {
+        byte present = payload.ReadByte();
+        if (present > 1)
+            throw new InvalidDataException($"The saved target-scaling flag is {present}; expected 0 or 1.");
+        if (present == 0)
+            return predictor;
+        return new NetworkPredictor(predictor.Network)
+        {
+            History = predictor.History,
+            FeatureColumnName = predictor.FeatureColumnName,
+            NonFiniteInputsGiveNaN = predictor.NonFiniteInputsGiveNaN,
+            TargetScaling = TargetScaling.Read(payload, predictor.OutputSize),
+        };
+    }
 
     /// <inheritdoc />
 

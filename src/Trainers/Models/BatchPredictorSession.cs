@@ -10,11 +10,13 @@ internal sealed class BatchPredictorSession
 {
     private readonly NeuralNetwork _network;
     private readonly SequentialWorkspace _workspace;
+    private readonly TargetScaling? _scaling;
 
-    public BatchPredictorSession(NeuralNetwork network, int capacity)
+    public BatchPredictorSession(NeuralNetwork network, int capacity, TargetScaling? scaling)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _network = network;
+        _scaling = scaling;
         _workspace = network.CreateWorkspace(capacity);
         Capacity = capacity;
     }
@@ -23,16 +25,18 @@ internal sealed class BatchPredictorSession
     public int Capacity { get; }
 
     /// <summary>
-    /// Raw outputs (<paramref name="count"/>, OutputSize) of <paramref name="count"/> samples laid out InputLayout.Size
-    /// floats apart in <paramref name="rows"/>, each using its first <paramref name="lengths"/>[n] floats; the span is
-    /// valid until the next call.
+    /// outputs := the outputs (<paramref name="count"/>, OutputSize) of <paramref name="count"/> samples laid out
+    /// InputLayout.Size floats apart in <paramref name="rows"/>, each using its first <paramref name="lengths"/>[n] floats;
+    /// in the label's units, as <see cref="IPredictorSession.Predict"/> gives them (target scaling undone).
     /// </summary>
-    public ReadOnlySpan<float> Predict(ReadOnlySpan<float> rows, ReadOnlySpan<int> lengths, int count)
+    public void Predict(ReadOnlySpan<float> rows, ReadOnlySpan<int> lengths, int count, Span<float> outputs)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Capacity);
         if (count == 0)
-            return [];
+            return;
         _network.Load(_workspace, rows, lengths, count);
-        return _network.Forward(_workspace, count, training: false);
+        ReadOnlySpan<float> raw = _network.Forward(_workspace, count, training: false);
+        raw.CopyTo(outputs);
+        _scaling?.Restore(outputs[..raw.Length]);
     }
 }

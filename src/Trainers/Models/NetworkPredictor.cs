@@ -71,28 +71,50 @@ internal sealed class NetworkPredictor
             $"{layout.Describe()}{(layout.VariableLength ? $" (whole steps of {layout.StepSize} values, at least one)" : "")}.");
     }
 
+    /// <summary>
+    /// For regression networks trained on standardised targets: how to turn the raw outputs back into the label's units,
+    /// which <see cref="IPredictorSession.Predict"/> does; null when the outputs are in the label's units already.
+    /// </summary>
+    public TargetScaling? TargetScaling { get; init; }
+
+    /// <summary>A predictor with this one's settings over <paramref name="trained"/>'s network and history (a training session's snapshot).</summary>
+    public NetworkPredictor WithNetworkOf(NetworkPredictor trained) => new(trained.Network)
+    {
+        History = trained.History,
+        FeatureColumnName = FeatureColumnName,
+        NonFiniteInputsGiveNaN = NonFiniteInputsGiveNaN,
+        TargetScaling = TargetScaling,
+    };
+
     /// <summary>Per-epoch history of the training run that produced this network.</summary>
     public IReadOnlyList<TrainingProgress> History { get; set; } = [];
 
     /// <summary>A scorer with its own buffers; not thread-safe, cheap enough to make per cursor.</summary>
-    public IPredictorSession CreateSession() => new Session(Network);
+    public IPredictorSession CreateSession() => new Session(Network, TargetScaling);
 
     /// <summary>A scorer of blocks of up to <paramref name="capacity"/> samples, for cursors that read rows ahead.</summary>
-    public BatchPredictorSession CreateBatchSession(int capacity) => new(Network, capacity);
+    public BatchPredictorSession CreateBatchSession(int capacity) => new(Network, capacity, TargetScaling);
 
     private sealed class Session : IPredictorSession
     {
         private readonly NeuralNetwork _network;
         private readonly SequentialWorkspace _workspace;
+        private readonly TargetScaling? _scaling;
         private readonly int[] _length = new int[1];
 
-        public Session(NeuralNetwork network)
+        public Session(NeuralNetwork network, TargetScaling? scaling)
         {
             _network = network;
+            _scaling = scaling;
             _workspace = network.CreateWorkspace(1);
         }
 
-        public void Predict(ReadOnlySpan<float> features, Span<float> outputs) => Run(features).CopyTo(outputs);
+        public void Predict(ReadOnlySpan<float> features, Span<float> outputs)
+        {
+            ReadOnlySpan<float> raw = Run(features);
+            raw.CopyTo(outputs);
+            _scaling?.Restore(outputs[..raw.Length]);
+        }
 
         public void Featurize(ReadOnlySpan<float> input, Span<float> features)
         {

@@ -18,9 +18,9 @@ internal interface INetworkFactory
     /// <summary>How to read the feature column; throws <see cref="ArgumentException"/> naming it when its type does not fit.</summary>
     InputLayout ResolveLayout(DataViewSchema.Column featureColumn, IDataView data);
 
-    /// <summary>A freshly initialized network on <paramref name="layout"/> with <paramref name="outputs"/> outputs.</summary>
-    NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task);
+    /// <summary>A network on <paramref name="layout"/> with <paramref name="outputs"/> outputs, initialized from <paramref name="seed"/> (the Fit's resolved seed).</summary>
+    NeuralNetwork Create(InputLayout layout, int outputs, PredictionTask task, int seed);
 
-    /// <summary>Batch augmentation for training, or null.</summary>
-    Action<TrainingBatch>? CreateAugmentation(InputLayout layout);
+    /// <summary>Batch augmentation for training drawing from <paramref name="seed"/>, or null.</summary>
+    Action<TrainingBatch>? CreateAugmentation(InputLayout layout, int seed);
 }

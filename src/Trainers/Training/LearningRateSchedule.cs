@@ -9,4 +9,10 @@ public enum LearningRateSchedule
     Step,
     /// <summary>Cosine decay from the initial rate to <see cref="NetworkTrainingOptions.MinLearningRate"/> over all epochs.</summary>
     Cosine,
+    /// <summary>
+    /// Keras' ReduceLROnPlateau: multiplied by <see cref="NetworkTrainingOptions.PlateauFactor"/> when the validation loss
+    /// (the training loss without validation data) has not improved for <see cref="NetworkTrainingOptions.PlateauPatience"/>
+    /// epochs, never below <see cref="NetworkTrainingOptions.MinLearningRate"/>.
+    /// </summary>
+    ReduceOnPlateau,
 }

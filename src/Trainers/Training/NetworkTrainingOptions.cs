@@ -28,6 +28,25 @@ public abstract record NetworkTrainingOptions
     /// <summary>Feature column: a vector of Single.</summary>
     public string FeatureColumnName { get; init; } = Defaults.FeatureColumnName;
 
+    /// <summary>
+    /// Example-weight column (Single, finite, zero or more; ML.NET's convention), or null for none: each row's loss is
+    /// multiplied by its weight, the mean still taken over rows, so a weight of 2 counts a row twice. Read from the validation
+    /// data too when it has the column. Scores are unaffected; the reported accuracy and RMSE stay unweighted.
+    /// </summary>
+    public string? ExampleWeightColumnName { get; init; }
+
+    /// <summary>
+    /// Classification only: a loss weight per class in key order (binary: false, then true), multiplying each row's loss
+    /// (with its example weight), in training and validation; null for none. Cannot be combined with <see cref="BalanceClasses"/>.
+    /// </summary>
+    public IReadOnlyList<float>? ClassWeights { get; init; }
+
+    /// <summary>
+    /// Classification only: weights each class by rows / (classes * rows of the class), counted on the training data in Fit
+    /// (scikit-learn's "balanced"), so that rare classes weigh as much in the loss as common ones.
+    /// </summary>
+    public bool BalanceClasses { get; init; }
+
     /// <summary>Passes over the training data.</summary>
     public int Epochs { get; init; } = Defaults.Epochs;
 
@@ -61,8 +80,20 @@ public abstract record NetworkTrainingOptions
     /// <summary>Decay factor for <see cref="LearningRateSchedule.Step"/>.</summary>
     public float StepGamma { get; init; } = 0.1f;
 
-    /// <summary>Final rate for <see cref="LearningRateSchedule.Cosine"/>.</summary>
+    /// <summary>Final rate for <see cref="LearningRateSchedule.Cosine"/>; the floor for <see cref="LearningRateSchedule.ReduceOnPlateau"/>.</summary>
     public float MinLearningRate { get; init; }
+
+    /// <summary>Factor <see cref="LearningRateSchedule.ReduceOnPlateau"/> multiplies the rate by (Keras' default 0.1).</summary>
+    public float PlateauFactor { get; init; } = 0.1f;
+
+    /// <summary>Epochs without improvement before <see cref="LearningRateSchedule.ReduceOnPlateau"/> lowers the rate (Keras' default 10).</summary>
+    public int PlateauPatience { get; init; } = 10;
+
+    /// <summary>Epochs after a reduction before <see cref="LearningRateSchedule.ReduceOnPlateau"/> counts again.</summary>
+    public int PlateauCooldown { get; init; }
+
+    /// <summary>Least fall in the monitored loss that counts as an improvement for <see cref="LearningRateSchedule.ReduceOnPlateau"/> (Keras' default 1e-4).</summary>
+    public float PlateauMinDelta { get; init; } = 1e-4f;
 
     /// <summary>Rescales a step's gradient when its global L2 norm exceeds this; 0 turns clipping off.</summary>
     public float GradientClipNorm { get; init; }
@@ -73,11 +104,28 @@ public abstract record NetworkTrainingOptions
     /// <summary>Stop after this many epochs without a better validation loss; 0 turns early stopping off.</summary>
     public int EarlyStoppingPatience { get; init; }
 
+    /// <summary>
+    /// Least fall in the validation loss below the best so far that counts as an improvement, for early stopping and for
+    /// choosing the best weights (Keras' <c>min_delta</c>); 0 counts any fall.
+    /// </summary>
+    public float EarlyStoppingMinDelta { get; init; }
+
     /// <summary>After training with validation, keep the weights of the epoch with the lowest validation loss.</summary>
     public bool RestoreBestWeights { get; init; } = true;
 
-    /// <summary>Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model.</summary>
-    public int Seed { get; init; }
+    /// <summary>
+    /// Seed for initialization, shuffling, dropout and augmentation; the same seed gives the same model. Null (the default)
+    /// draws the seed from the MLContext at each Fit, as ML.NET's own trainers do, so <c>new MLContext(seed: 1)</c> makes
+    /// runs repeatable and a different context seed gives a different network; a value here wins over the context's.
+    /// </summary>
+    public int? Seed { get; init; }
+
+    /// <summary>
+    /// Regression trainers learn (label - mean) / standard deviation, per component, with mean and deviation taken from the
+    /// training rows in Fit and saved with the model; scores come back in the label's units, and the reported losses and RMSE
+    /// are in the label's units too. False learns the raw label. Classifiers ignore it; the forecaster always standardises.
+    /// </summary>
+    public bool StandardizeTargets { get; init; } = true;
 
     /// <summary>
     /// Scoring a row with a NaN or infinite feature gives NaN scores when true; when false (the default) it throws naming
@@ -114,13 +162,18 @@ public abstract record NetworkTrainingOptions
     {
         Require(!string.IsNullOrWhiteSpace(LabelColumnName), nameof(LabelColumnName), LabelColumnName, "a column name");
         Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), FeatureColumnName, "a column name");
+        Require(ExampleWeightColumnName is null || !string.IsNullOrWhiteSpace(ExampleWeightColumnName), nameof(ExampleWeightColumnName),
+            ExampleWeightColumnName, "null or a column name");
+        Require(ClassWeights is null || (ClassWeights.Count > 0 && ClassWeights.All(w => float.IsFinite(w) && w >= 0) && ClassWeights.Any(w => w > 0)),
+            nameof(ClassWeights), ClassWeights is null ? null : $"[{string.Join(", ", ClassWeights)}]", "null or finite weights, zero or more, not all zero");
+        Require(ClassWeights is null || !BalanceClasses, nameof(BalanceClasses), BalanceClasses, "false when ClassWeights are given (choose one)");
         Require(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
         Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
         Require(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, "Sgd, Adam, AdamW or RmsProp");
         Require(float.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "a positive number");
         Require(float.IsFinite(Momentum) && Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "in [0, 1)");
         Require(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "zero or positive");
-        Require(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, "Constant, Step or Cosine");
+        Require(Enum.IsDefined(Schedule), nameof(Schedule), Schedule, "Constant, Step, Cosine or ReduceOnPlateau");
         Require(StepEpochs >= 1, nameof(StepEpochs), StepEpochs, "at least 1");
         Require(float.IsFinite(StepGamma) && StepGamma > 0 && StepGamma <= 1, nameof(StepGamma), StepGamma, "in (0, 1]");
         Require(float.IsFinite(MinLearningRate) && MinLearningRate >= 0 && MinLearningRate <= LearningRate,
@@ -128,6 +181,11 @@ public abstract record NetworkTrainingOptions
         Require(float.IsFinite(GradientClipNorm) && GradientClipNorm >= 0, nameof(GradientClipNorm), GradientClipNorm, "zero (off) or positive");
         Require(float.IsFinite(ValidationFraction) && ValidationFraction >= 0 && ValidationFraction < 1,
             nameof(ValidationFraction), ValidationFraction, "in [0, 1)");
+        Require(float.IsFinite(PlateauFactor) && PlateauFactor > 0 && PlateauFactor < 1, nameof(PlateauFactor), PlateauFactor, "in (0, 1)");
+        Require(PlateauPatience >= 1, nameof(PlateauPatience), PlateauPatience, "at least 1");
+        Require(PlateauCooldown >= 0, nameof(PlateauCooldown), PlateauCooldown, "zero or positive");
+        Require(float.IsFinite(PlateauMinDelta) && PlateauMinDelta >= 0, nameof(PlateauMinDelta), PlateauMinDelta, "zero or positive");
+        Require(float.IsFinite(EarlyStoppingMinDelta) && EarlyStoppingMinDelta >= 0, nameof(EarlyStoppingMinDelta), EarlyStoppingMinDelta, "zero or positive");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "zero (off) or positive");
         Require(ThreadCount is null or >= 1, nameof(ThreadCount), ThreadCount!, "null or at least 1");
         Require(Enum.IsDefined(Distributed), nameof(Distributed), Distributed, "Auto, None or Mpi");

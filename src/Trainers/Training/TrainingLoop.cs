@@ -21,6 +21,7 @@ internal sealed class TrainingLoop
     private readonly Action<TrainingProgress>? _progress;
     private readonly ICommunicator _world;
     private readonly DataParallel? _parallel;
+    private readonly PlateauSchedule? _plateau;
 
     public TrainingLoop(NetworkTrainingOptions options, LossFunction loss, Action<string> log, Action<TrainingProgress>? progress)
     {
@@ -31,6 +32,7 @@ internal sealed class TrainingLoop
         bool logs = _world.Rank == 0;
         _log = logs ? log : _ => { };
         _progress = logs ? progress : null;
+        _plateau = options.Schedule == LearningRateSchedule.ReduceOnPlateau ? new PlateauSchedule(options) : null;
     }
 
     /// <summary>Training rows and floats per sample, which the ranks of a distributed run check they agree on.</summary>
@@ -116,7 +118,7 @@ internal sealed class TrainingLoop
 
         for (int epoch = firstEpoch; epoch < endEpoch; epoch++)
         {
-            float learningRate = NetworkOptimizer.LearningRateAt(_options, epoch);
+            float learningRate = _plateau?.Rate ?? NetworkOptimizer.LearningRateAt(_options, epoch);
             double lossSum = 0;
             long samples = 0;
             long epochStart = clock.ElapsedTicks;
@@ -170,7 +172,7 @@ internal sealed class TrainingLoop
             if (validationBatches is not null)
             {
                 (validationLoss, validationMetric) = Evaluate(network, validationBatches());
-                if (validationLoss < bestLoss)
+                if (validationLoss < bestLoss - _options.EarlyStoppingMinDelta)
                 {
                     bestLoss = validationLoss.Value;
                     epochsWithoutImprovement = 0;
@@ -196,10 +198,12 @@ internal sealed class TrainingLoop
                 validationLoss, validationMetric, _loss.MetricName, samples / Math.Max(seconds, 1e-9), clock.Elapsed)
             {
                 StopReason = stopEarly
-                    ? $"early stopping: validation loss has not improved for {epochsWithoutImprovement} epochs (best {bestLoss:F4} at epoch {epoch + 1 - epochsWithoutImprovement})"
+                    ? $"early stopping: validation loss has not improved{(_options.EarlyStoppingMinDelta > 0 ? $" by more than {_options.EarlyStoppingMinDelta:G3}" : "")} for {epochsWithoutImprovement} epochs (best {bestLoss:F4} at epoch {epoch + 1 - epochsWithoutImprovement})"
                     : null,
             };
             history.Add(progress);
+            if (_plateau is not null && _plateau.Observe(validationLoss ?? lossSum / samples))
+                _log($"Reducing the learning rate to {_plateau.Rate:G3} after epoch {epoch + 1}: the {(validationLoss is null ? "training" : "validation")} loss has not improved for {_options.PlateauPatience} epochs.");
             _log(progress.ToString());
             csv?.Write(progress);
             _progress?.Invoke(progress);

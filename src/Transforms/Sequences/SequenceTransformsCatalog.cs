@@ -7,12 +7,16 @@ namespace MLNet.Extensions.Transforms.Sequences;
 /// <summary>Sequence transforms as ML.NET catalog entries: <c>mlContext.Transforms.StandardizeSequence(...)</c> and <c>SlidingWindow(...)</c>.</summary>
 public static class SequenceTransformsCatalog
 {
-    /// <summary>Standardizes each of <paramref name="featuresPerStep"/> features of a sequence vector with statistics learned in Fit.</summary>
+    /// <summary>
+    /// Standardizes each of <paramref name="featuresPerStep"/> features of a sequence vector with statistics learned in Fit;
+    /// the last <paramref name="trailingValues"/> values of each vector (per-sequence features) are left unchanged.
+    /// </summary>
     public static StandardizeSequenceEstimator StandardizeSequence(this TransformsCatalog catalog, string outputColumnName,
-        string? inputColumnName = null, int featuresPerStep = 1)
+        string? inputColumnName = null, int featuresPerStep = 1, int trailingValues = 0)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new StandardizeSequenceEstimator(CatalogEnvironment.Of(catalog), outputColumnName, inputColumnName ?? outputColumnName, featuresPerStep);
+        return new StandardizeSequenceEstimator(CatalogEnvironment.Of(catalog), outputColumnName, inputColumnName ?? outputColumnName, featuresPerStep,
+            trailingValues);
     }
 
     /// <summary>

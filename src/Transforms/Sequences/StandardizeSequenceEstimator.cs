@@ -8,6 +8,8 @@ namespace MLNet.Extensions.Transforms.Sequences;
 /// <summary>
 /// Learns, per feature, the mean and standard deviation of sequences stored as vectors of T steps of F features
 /// (all steps and rows pooled), and produces a <see cref="StandardizeSequenceTransformer"/> that maps (x - mean) / std.
+/// A given number of trailing values per vector (per-sequence features after the steps, as the LSTM's TrailingFeatures)
+/// are left out of the statistics and passed through unchanged.
 /// </summary>
 public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenceTransformer>
 {
@@ -15,8 +17,10 @@ public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenc
     private readonly string _outputColumnName;
     private readonly string _inputColumnName;
     private readonly int _featuresPerStep;
+    private readonly int _trailingValues;
 
-    internal StandardizeSequenceEstimator(IHostEnvironment env, string outputColumnName, string inputColumnName, int featuresPerStep)
+    internal StandardizeSequenceEstimator(IHostEnvironment env, string outputColumnName, string inputColumnName, int featuresPerStep,
+        int trailingValues = 0)
     {
         _host = env.Register(nameof(StandardizeSequenceEstimator));
         if (string.IsNullOrWhiteSpace(outputColumnName))
@@ -25,6 +29,9 @@ public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenc
             throw new ArgumentException("The input column name is empty.", nameof(inputColumnName));
         if (featuresPerStep < 1)
             throw new ArgumentOutOfRangeException(nameof(featuresPerStep), featuresPerStep, "featuresPerStep must be at least 1.");
+        if (trailingValues < 0)
+            throw new ArgumentOutOfRangeException(nameof(trailingValues), trailingValues, "trailingValues must be zero or positive.");
+        _trailingValues = trailingValues;
         _outputColumnName = outputColumnName;
         _inputColumnName = inputColumnName;
         _featuresPerStep = featuresPerStep;
@@ -34,8 +41,8 @@ public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenc
     public StandardizeSequenceTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        DataViewSchema.Column column = CheckColumn(input.Schema, _inputColumnName, _featuresPerStep);
-        int f = _featuresPerStep;
+        DataViewSchema.Column column = CheckColumn(input.Schema, _inputColumnName, _featuresPerStep, _trailingValues);
+        int f = _featuresPerStep, e = _trailingValues;
         var statistics = new SeriesStatistics(f);
         long row = 0;
         using (DataViewRowCursor cursor = input.GetRowCursor([column]))
@@ -46,13 +53,14 @@ public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenc
             while (cursor.MoveNext())
             {
                 getter(ref buffer);
-                if (buffer.Length % f != 0)
+                int steps = buffer.Length - e;
+                if (steps < 0 || steps % f != 0)
                     throw new InvalidOperationException(
-                        $"Column '{_inputColumnName}' has {buffer.Length} values at row {row}; expected a multiple of {f} (whole steps).");
+                        $"Column '{_inputColumnName}' has {buffer.Length} values at row {row}; expected {Expected(f, e)}.");
                 if (dense.Length < buffer.Length)
                     dense = new float[buffer.Length];
                 buffer.CopyTo(dense);
-                ReadOnlySpan<float> values = dense.AsSpan(0, buffer.Length);
+                ReadOnlySpan<float> values = dense.AsSpan(0, steps);
                 int slot = values.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
                 if (slot >= 0)
                     throw new InvalidOperationException($"Column '{_inputColumnName}' has a non-finite value ({values[slot]}) at row {row}, slot {slot}.");
@@ -70,7 +78,7 @@ public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenc
             // A constant feature is only centred: dividing by a zero spread would turn it into NaN.
             scale[j] = statistics.IsConstant(j) ? 1f : (float)(1 / Math.Sqrt(statistics.Variance(j)));
         }
-        return new StandardizeSequenceTransformer(_host, _outputColumnName, _inputColumnName, mean, scale);
+        return new StandardizeSequenceTransformer(_host, _outputColumnName, _inputColumnName, mean, scale, e);
     }
 
     /// <summary>The output column has the input column's vector shape.</summary>
@@ -86,16 +94,20 @@ public sealed class StandardizeSequenceEstimator : IEstimator<StandardizeSequenc
         return new SchemaShape(columns.Values);
     }
 
-    internal static DataViewSchema.Column CheckColumn(DataViewSchema schema, string name, int featuresPerStep)
+    /// <summary>How a vector of whole steps of <paramref name="f"/> features and <paramref name="e"/> trailing values reads in messages.</summary>
+    internal static string Expected(int f, int e) =>
+        e == 0 ? $"a multiple of {f} (whole steps)" : $"whole steps of {f} features followed by {e} trailing values";
+
+    internal static DataViewSchema.Column CheckColumn(DataViewSchema schema, string name, int featuresPerStep, int trailingValues)
     {
         DataViewSchema.Column? column = schema.GetColumnOrNull(name);
         if (column is null)
             throw new ArgumentOutOfRangeException(nameof(name), name, $"Column '{name}' is not in the data.");
         if (column.Value.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(nameof(name), name, $"Column '{name}' must be a vector of Single; it is {column.Value.Type}.");
-        if (vector.IsKnownSize && vector.Size % featuresPerStep != 0)
+        if (vector.IsKnownSize && (vector.Size < trailingValues || (vector.Size - trailingValues) % featuresPerStep != 0))
             throw new ArgumentOutOfRangeException(nameof(name), name,
-                $"Column '{name}' has {vector.Size} values, not a whole number of steps of {featuresPerStep} features.");
+                $"Column '{name}' has {vector.Size} values, not {Expected(featuresPerStep, trailingValues)}.");
         return column.Value;
     }
 }

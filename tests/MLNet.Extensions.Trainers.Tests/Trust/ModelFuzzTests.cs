@@ -176,7 +176,7 @@ public sealed class ModelFuzzTests : IClassFixture<TinyModels>
 
     /// <summary>
     /// A clear error says the file is damaged or invalid: our <see cref="InvalidDataException"/>s, ML.NET's
-    /// <see cref="FormatException"/> for its header and zip checks, or .NET's "Could not load file or assembly" for a
+    /// <see cref="FormatException"/> for its header and zip checks, or .NET's "Could not load file or assembly" (or "The given assembly name was invalid") for a
     /// damaged loader name in ML.NET's entry header. A <paramref name="lenient"/> check (deliberate edits, entries deleted
     /// or swapped: each entry intact but the pipeline different) also accepts ML.NET's schema errors, which name the column.
     /// </summary>
@@ -185,7 +185,8 @@ public sealed class ModelFuzzTests : IClassFixture<TinyModels>
         for (Exception? e = error; e is not null; e = e.InnerException)
         {
             if (e is InvalidDataException or FormatException
-                || (e is FileNotFoundException or FileLoadException && e.Message.StartsWith("Could not load file or assembly", StringComparison.Ordinal))
+                || (e is FileNotFoundException or FileLoadException && (e.Message.StartsWith("Could not load file or assembly", StringComparison.Ordinal)
+                    || e.Message.StartsWith("The given assembly name was invalid", StringComparison.Ordinal)))
                 || (lenient && e is InvalidOperationException or ArgumentException && e.InnerException is null
                     && (e.Message.Contains("column", StringComparison.OrdinalIgnoreCase))))
                 return true;

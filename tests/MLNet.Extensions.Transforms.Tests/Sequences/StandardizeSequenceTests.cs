@@ -39,6 +39,40 @@ public class StandardizeSequenceTests
     }
 
     [Fact]
+    public void TrailingValuesAreLeftOutOfTheStatisticsAndPassThroughAfterSaveAndLoad()
+    {
+        // Two steps of two features, then two per-sequence values (1000s) that must neither move the statistics nor change.
+        var mlContext = new MLContext(seed: 1);
+        IDataView data = mlContext.Data.LoadFromEnumerable(new[]
+        {
+            new Row { Values = [1, 10, 3, 30, 1000, -1000] },
+            new Row { Values = [5, 50, 7, 70, 2000, -2000] },
+        });
+        var model = mlContext.Transforms.StandardizeSequence("Standardized", "Values", featuresPerStep: 2, trailingValues: 2).Fit(data);
+        Assert.Equal(2, model.TrailingValues);
+        Assert.Equal(4f, model.Mean[0], 5);
+        Assert.Equal(40f, model.Mean[1], 5);
+        Assert.Equal(1 / Math.Sqrt(5), model.Scale[0], 5);
+
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        ITransformer loaded = mlContext.Model.Load(stream, out _);
+        foreach (ITransformer transformer in new[] { model, loaded })
+        {
+            float[][] output = transformer.Transform(data).GetColumn<float[]>("Standardized").ToArray();
+            Assert.Equal((float)(-3 / Math.Sqrt(5)), output[0][0], 5);
+            Assert.Equal([1000f, -1000f], output[0][4..]);
+            Assert.Equal([2000f, -2000f], output[1][4..]);
+        }
+
+        // Six values are not two-feature steps plus three trailing values.
+        Assert.ThrowsAny<ArgumentException>(() =>
+            mlContext.Transforms.StandardizeSequence("Standardized", "Values", featuresPerStep: 2, trailingValues: 3).Fit(data));
+        Assert.Throws<ArgumentOutOfRangeException>(() => mlContext.Transforms.StandardizeSequence("Values", trailingValues: -1));
+    }
+
+    [Fact]
     public void ConstantFeaturesAreOnlyCentredAndVariableLengthWorks()
     {
         var mlContext = new MLContext(seed: 1);
