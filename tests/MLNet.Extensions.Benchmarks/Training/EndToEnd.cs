@@ -6,6 +6,7 @@ using MLNet.Extensions.Kernels;
 using MLNet.Extensions.Samples;
 using MLNet.Extensions.Trainers.Cnn;
 using MLNet.Extensions.Trainers.Lstm;
+using MLNet.Extensions.Trainers.Models;
 using MLNet.Extensions.Trainers.Training;
 
 namespace MLNet.Extensions.Benchmarks.Training;
@@ -55,9 +56,7 @@ public static class EndToEnd
         long start = Stopwatch.GetTimestamp();
         var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer(ml)).Fit(train);
         double fitSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        double[] epochRates = model.LastTransformer is ISingleFeaturePredictionTransformer<Trainers.Models.MulticlassNetworkModelParameters> p
-            ? p.Model.TrainingHistory.Select(h => h.SamplesPerSecond).ToArray()
-            : [];
+        double[] epochRates = model.GetTrainingHistory().Select(h => h.SamplesPerSecond).ToArray();
         Console.WriteLine($"{name} Fit ({TrainCount:N0} digits, {epochRates.Length} epochs, {threads} threads): {Median(epochRates):F0} samples/s " +
             $"(median epoch; epochs {string.Join(", ", epochRates.Select(r => r.ToString("F0")))}; whole Fit {fitSeconds:F1} s)");
 
@@ -73,7 +72,7 @@ public static class EndToEnd
         }
         Console.WriteLine($"{name} Transform ({TestCount:N0} digits): {Median([.. passes]):F0} rows/s (median of 5 passes); test accuracy {accuracy:F4}");
         // The per-row path Transform took before it scored blocks: ML.NET's scorer over the model's IValueMapper.
-        var perRowScorer = (SingleFeaturePredictionTransformerBase<Trainers.Models.MulticlassNetworkModelParameters>)model.LastTransformer;
+        var perRowScorer = (SingleFeaturePredictionTransformerBase<MulticlassNetworkModelParameters>)model.LastTransformer;
         IDataView keyed = model.First().Transform(test);
         passes.Clear();
         for (int i = 0; i < 4; i++)
