@@ -71,8 +71,13 @@ public static partial class Conv2d
         int ldp = PatchWeightGradient<TRows, TSimd, TVector>.PartialStride(o);
         int partialSize = PatchWeightGradient<TRows, TSimd, TVector>.PartialRows(k) * ldp;
         int slices = Math.Max(1, Math.Min(KernelParallel.Degree(op.Batch), op.WorkspaceLength / op.SliceSize));
-        KernelParallel.ForChunks(op.Batch, slices, (slice, start, end) =>
+        KernelParallel.ForChunks(op.Batch, slices, new GradientState(op, g, layout, partialSize),
+            static (in GradientState state, int slice, int start, int end) =>
         {
+            GradientOperands op = state.Operands;
+            PatchGeometry g = state.Geometry;
+            PatchWorkspace layout = state.Layout;
+            int o = g.OutChannels, pixels = g.OutPixels, partialSize = state.PartialSize;
             float* work = (float*)op.Workspace + (long)slice * op.SliceSize;
             int* offsets = (int*)work;
             float* padded = work + layout.Padded, aPanels = PatchWorkspace.At(work, layout.First), bPanel = PatchWorkspace.At(work, layout.Second);
@@ -106,6 +111,9 @@ public static partial class Conv2d
             }
         }
     }
+
+    /// <summary>What each chunk of a weight gradient reads, passed by value so the call allocates no closure.</summary>
+    private readonly record struct GradientState(GradientOperands Operands, PatchGeometry Geometry, PatchWorkspace Layout, int PartialSize);
 
     /// <summary>One validated weight-gradient call as addresses, so the per-thread closure can carry it.</summary>
     private readonly unsafe struct GradientOperands(in PatchGeometry geometry, int batch, float* input, float* dOutput,

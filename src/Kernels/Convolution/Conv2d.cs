@@ -64,8 +64,11 @@ public static partial class Conv2d
         PatchGeometry g = op.Geometry;
         PatchWorkspace layout = PatchWorkspace.Product(g, op.Batch);
         int slices = Math.Max(1, Math.Min(KernelParallel.Degree(op.Batch), op.WorkspaceLength / op.SliceSize));
-        KernelParallel.ForChunks(op.Batch, slices, (slice, start, end) =>
+        KernelParallel.ForChunks(op.Batch, slices, new ProductState(op, g, layout), static (in ProductState state, int slice, int start, int end) =>
         {
+            ProductOperands op = state.Operands;
+            PatchGeometry g = state.Geometry;
+            PatchWorkspace layout = state.Layout;
             float* work = (float*)op.Workspace + (long)slice * op.SliceSize;
             int* offsets = (int*)work;
             float* padded = work + layout.Padded, packedA = PatchWorkspace.At(work, layout.First);
@@ -81,6 +84,9 @@ public static partial class Conv2d
             }
         });
     }
+
+    /// <summary>What each chunk of a product reads, passed by value so the call allocates no closure.</summary>
+    private readonly record struct ProductState(ProductOperands Operands, PatchGeometry Geometry, PatchWorkspace Layout);
 
     /// <summary>One validated product as addresses, so the per-thread closure can carry it (pointers cannot be captured).</summary>
     private readonly unsafe struct ProductOperands(in PatchGeometry geometry, int batch, float* source, float* weights, bool flipped,

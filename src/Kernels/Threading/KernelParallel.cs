@@ -94,6 +94,23 @@ public static class KernelParallel
     }
 
     /// <summary>
+    /// <see cref="ForChunks(int, int, Action{int, int, int})"/> over a state passed by value: with a static lambda for
+    /// <paramref name="body"/>, a call allocates nothing (the hot path of training and scoring stays allocation-free).
+    /// </summary>
+    public static void ForChunks<TState>(int count, int chunks, in TState state, ChunkBody<TState> body)
+    {
+        ChunkJob<TState> job = ChunkJob<TState>.Rent(state, body);
+        try
+        {
+            ForChunks(count, chunks, job.Body);
+        }
+        finally
+        {
+            job.Return();
+        }
+    }
+
+    /// <summary>
     /// Runs body(participant, barrier) once on each of <paramref name="participants"/> threads at the same time (the
     /// caller is participant 0), so the body may wait for the others with <see cref="KernelBarrier.SignalAndWait"/>:
     /// one fork and join around work that needs a few synchronisation points (a training step split into sub-batches).

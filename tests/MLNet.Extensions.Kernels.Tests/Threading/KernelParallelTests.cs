@@ -112,6 +112,30 @@ public class KernelParallelTests
     }
 
     [Fact]
+    public void ChunksOverAByValueStateCoverEveryItemAndAllocateNothing()
+    {
+        using var scope = new KernelThreadScope(2);
+        var hits = new int[101];
+        var state = new ChunkState(hits, 3);
+        for (int i = 0; i < 5; i++)
+            KernelParallel.ForChunks(hits.Length, 4, state, static (in ChunkState s, int chunk, int start, int end) =>
+            {
+                for (int item = start; item < end; item++)
+                    Interlocked.Add(ref s.Hits[item], s.Weight);
+            });
+        Assert.All(hits, h => Assert.Equal(15, h));
+
+        ChunkBody<ChunkState> touch = static (in ChunkState s, int chunk, int start, int end) => s.Hits[start] += 0;
+        KernelParallel.ForChunks(hits.Length, 4, state, touch); // the first call on this thread makes its reusable job
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 25; i++)
+            KernelParallel.ForChunks(hits.Length, 4, state, touch);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private readonly record struct ChunkState(int[] Hits, int Weight);
+
+    [Fact]
     public void SuccessiveCallsReuseTheSameWorkerThreadsAndAllocateNothing()
     {
         using var scope = new KernelThreadScope(2);

@@ -19,20 +19,27 @@ public sealed class HotPathAllocationCollection;
 [Collection(nameof(HotPathAllocationTests))]
 public class HotPathAllocationTests
 {
-    // The convolution kernels still capture a closure per call (they are being rewritten); the dense, batch-norm, dropout
-    // and recurrent layers and the data-parallel step around them allocate nothing.
-    public static TheoryData<string> Networks() => ["mlp", "lstm"];
+    // Convolution (implicit GEMM, split with a by-value state), pooling, dense, batch-norm, dropout and recurrent layers
+    // and the data-parallel step around them allocate nothing after warm-up.
+    public static TheoryData<string> Networks() => ["mlp", "lstm", "cnn"];
 
     [Theory]
     [MemberData(nameof(Networks))]
     public void TrainingStepsAndScoredBatchesAllocateNothingAfterWarmUp(string kind)
     {
         using var threads = new KernelThreadScope(2);
-        NeuralNetwork network = kind == "mlp"
-            ? new NeuralNetwork(new InputLayout(new TensorShape(1, 28, 28)), new LayerStack(new FlattenSpec(), new DenseSpec(64),
-                new BatchNormSpec(), new ActivationSpec(ActivationKind.Relu), new DropoutSpec(0.2f), new DenseSpec(10)))
-            : new NeuralNetwork(new InputLayout(TensorShape.Sequence(28, 28)),
-                new LayerStack(new LstmSpec(32, ReturnSequences: true), new DropoutSpec(0.2f), new LstmSpec(32), new DenseSpec(10)));
+        NeuralNetwork network = kind switch
+        {
+            "mlp" => new NeuralNetwork(new InputLayout(new TensorShape(1, 28, 28)), new LayerStack(new FlattenSpec(), new DenseSpec(64),
+                new BatchNormSpec(), new ActivationSpec(ActivationKind.Relu), new DropoutSpec(0.2f), new DenseSpec(10))),
+            "lstm" => new NeuralNetwork(new InputLayout(TensorShape.Sequence(28, 28)),
+                new LayerStack(new LstmSpec(32, ReturnSequences: true), new DropoutSpec(0.2f), new LstmSpec(32), new DenseSpec(10))),
+            // LeNet's shape: the second convolution has 16 input channels, so every pass takes the implicit-GEMM path.
+            _ => new NeuralNetwork(new InputLayout(new TensorShape(1, 28, 28)), new LayerStack(
+                new Conv2dSpec(16, 5, Padding: 2), new ActivationSpec(ActivationKind.Relu), new PoolingSpec(PoolingKind.Max),
+                new Conv2dSpec(32, 5, Padding: 2), new ActivationSpec(ActivationKind.Relu), new PoolingSpec(PoolingKind.Max),
+                new FlattenSpec(), new DenseSpec(10))),
+        };
         network.Initialize(1);
         const int batchSize = 48;
         int size = network.Layout.Size;
