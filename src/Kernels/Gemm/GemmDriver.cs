@@ -9,8 +9,11 @@ namespace MLNet.Extensions.Kernels.Gemm;
 /// </summary>
 internal static unsafe class GemmDriver<TKernel> where TKernel : IMicroKernel
 {
-    /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
-    private const long ParallelThreshold = 64L * 64 * 64;
+    /// <summary>
+    /// Below this many multiply-adds a second thread costs more than it saves: waking a parked worker takes tens of
+    /// microseconds, which single-sequence scoring (an LSTM input projection of 28 x 512 x 28) paid on every call.
+    /// </summary>
+    private const long ParallelThreshold = 1L << 20;
 
     /// <summary>
     /// Rows per thread from which the shared-B path with dynamic row blocks is used. Below it the static split is a few
