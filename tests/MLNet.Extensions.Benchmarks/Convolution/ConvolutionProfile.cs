@@ -73,36 +73,7 @@ public static class ConvolutionProfile
         return best;
     }
 
-    private static float Chains(int iterations)
-    {
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            var m8 = Vector256.Create(0.9999f);
-            var a8 = Vector256.Create(1e-3f);
-            Vector256<float> d0 = a8, d1 = a8, d2 = a8, d3 = a8, d4 = a8, d5 = a8, d6 = a8, d7 = a8, d8 = a8, d9 = a8, d10 = a8, d11 = a8;
-            for (int i = 0; i < iterations; i++)
-            {
-                d0 = Vector256.FusedMultiplyAdd(d0, m8, a8); d1 = Vector256.FusedMultiplyAdd(d1, m8, a8);
-                d2 = Vector256.FusedMultiplyAdd(d2, m8, a8); d3 = Vector256.FusedMultiplyAdd(d3, m8, a8);
-                d4 = Vector256.FusedMultiplyAdd(d4, m8, a8); d5 = Vector256.FusedMultiplyAdd(d5, m8, a8);
-                d6 = Vector256.FusedMultiplyAdd(d6, m8, a8); d7 = Vector256.FusedMultiplyAdd(d7, m8, a8);
-                d8 = Vector256.FusedMultiplyAdd(d8, m8, a8); d9 = Vector256.FusedMultiplyAdd(d9, m8, a8);
-                d10 = Vector256.FusedMultiplyAdd(d10, m8, a8); d11 = Vector256.FusedMultiplyAdd(d11, m8, a8);
-            }
-            return Vector256.Sum(d0 + d1 + d2 + d3 + d4 + d5 + d6 + d7 + d8 + d9 + d10 + d11);
-        }
-        var m = Vector512.Create(0.9999f);
-        var a = Vector512.Create(1e-3f);
-        Vector512<float> c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a, c10 = a, c11 = a;
-        for (int i = 0; i < iterations; i++)
-        {
-            c0 = Vector512.FusedMultiplyAdd(c0, m, a); c1 = Vector512.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector512.FusedMultiplyAdd(c2, m, a); c3 = Vector512.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector512.FusedMultiplyAdd(c4, m, a); c5 = Vector512.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector512.FusedMultiplyAdd(c6, m, a); c7 = Vector512.FusedMultiplyAdd(c7, m, a);
-            c8 = Vector512.FusedMultiplyAdd(c8, m, a); c9 = Vector512.FusedMultiplyAdd(c9, m, a);
-            c10 = Vector512.FusedMultiplyAdd(c10, m, a); c11 = Vector512.FusedMultiplyAdd(c11, m, a);
-        }
-        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
-    }
+    private static float Chains(int iterations) => Vector512.IsHardwareAccelerated
+        ? Gemm.FmaPeakBenchmark.Chains512(iterations)
+        : Gemm.FmaPeakBenchmark.Chains256(iterations);
 }
