@@ -25,7 +25,8 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "conv")
         {
-            Convolution.ConvolutionProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0);
+            Convolution.ConvolutionProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0,
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64);
             return;
         }
         if (args.Length > 0 && args[0] == "profile")
