@@ -170,7 +170,7 @@ internal static unsafe class PatchGemm<TRows, TSimd, TVector>
     }
 
     /// <summary>output[image, m, pixel] := tile[m, j] (+ bias[m], then ReLU) for the panel's columns, split where an image ends.</summary>
-    private static void Store(in PatchGeometry g, float* tile, int j0, int cols, float* output, float* bias, bool relu)
+    internal static void Store(in PatchGeometry g, float* tile, int j0, int cols, float* output, float* bias, bool relu)
     {
         int nr = NR, w = TSimd.Count, pixels = g.OutPixels, m = g.OutChannels;
         for (int jj = 0; jj < cols;)
