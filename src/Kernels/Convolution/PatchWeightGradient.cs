@@ -64,7 +64,7 @@ internal static unsafe class PatchWeightGradient<TRows, TSimd, TVector>
     }
 
     /// <summary>
-    /// aPanels[t][p * MR + r] := patch row t*MR + r at pixel q0 + p (zero past K). Pixels are taken one output row at a
+    /// aPanels[t][p * MR + r] := patch row t*MR + r at pixel q0 + p (past K: zero, or row K-1 again in 6-row panels). Pixels are taken one output row at a
     /// time; along a row the patch row is a contiguous run of the padded image (stride 1), so 8 rows x 8 pixels are
     /// moved by one register transpose; a row's last 8 pixels are transposed again overlapping the previous block
     /// (same values, same places) instead of falling back to scalar copies. With 6-row panels (AVX2) the transpose
@@ -88,10 +88,13 @@ internal static unsafe class PatchWeightGradient<TRows, TSimd, TVector>
             {
                 float* dst = aPanels + t * panelStride + p * mr;
                 int k0 = t * mr;
-                if (transpose && k0 + mr <= k && len >= 8)
+                // 6-row panels transpose the last, partial panel too, its rows past K repeating row K-1: their partial
+                // rows are never read back, and real pixels keep them finite (the scalar copy of that one panel cost
+                // as much as all the others on the 1->16 layer, K = 25).
+                if (transpose && (k0 + mr <= k || mr == 6) && len >= 8)
                 {
                     for (int r = 0; r < 8; r++)
-                        rows[r] = source + offsets[k0 + Math.Min(r, mr - 1)] + corner;
+                        rows[r] = source + offsets[Math.Min(k0 + Math.Min(r, mr - 1), k - 1)] + corner;
                     for (int i = 0; ; i += 8)
                     {
                         int at = Math.Min(i, len - 8);
