@@ -20,7 +20,7 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "lstm")
         {
-            Recurrent.LstmThroughput.Run();
+            Recurrent.LstmThroughput.Run(args.Length > 1 ? args[1] : null);
             return;
         }
         if (args.Length > 0 && args[0] == "allreduce-share")

@@ -18,9 +18,10 @@ namespace MLNet.Extensions.Benchmarks.Recurrent;
 /// </summary>
 public static class LstmThroughput
 {
-    /// <summary>Runs the four measurements and prints one line each.</summary>
-    public static void Run()
+    /// <summary>Runs the four measurements (or only <paramref name="only"/>: train, score, single, engine) and prints one line each.</summary>
+    public static void Run(string? only = null)
     {
+        bool Runs(string part) => only == null || only == part;
         Console.WriteLine($"{KernelSettings.ThreadCount} threads, widest SIMD path {KernelSettings.EffectiveVectorWidth}");
         var random = new Random(1);
         float[] images = Enumerable.Range(0, 256 * 784).Select(_ => (float)random.NextDouble()).ToArray();
@@ -36,7 +37,8 @@ public static class LstmThroughput
         var loss = new LossFunction(PredictionTask.MulticlassClassification, trainable.OutputSize);
         var optimizer = new NetworkOptimizer(new CnnOptions(), trainable.Buffer.Values.Length, trainable.ParameterBlocks);
         var dOut = new float[64 * trainable.OutputSize];
-        Print("training (batch 64, Adam)", "samples/s", Rates(60, 64, () =>
+        if (Runs("train"))
+            Print("training (batch 64, Adam)", "samples/s", Rates(60, 64, () =>
         {
             ReadOnlySpan<float> outputs = trainable.Forward(batch, training: true);
             loss.Compute(batch, outputs, dOut, out _);
@@ -47,19 +49,23 @@ public static class LstmThroughput
 
         var scoring = lstm.CreateWorkspace(256, 1);
         int[] lengths = Enumerable.Repeat(784, 256).ToArray();
-        Print("batch scoring (batch 256)", "sequences/s", Rates(40, 256, () =>
+        if (Runs("score"))
+            Print("batch scoring (batch 256)", "sequences/s", Rates(40, 256, () =>
         {
             lstm.Load(scoring, images, lengths, 256);
             lstm.Forward(scoring, 256, training: false);
         }));
 
         var single = lstm.CreateWorkspace(1, 1);
-        Print("single-sequence network forward", "sequences/s", Rates(2000, 1, () =>
+        if (Runs("single"))
+            Print("single-sequence network forward", "sequences/s", Rates(2000, 1, () =>
         {
             lstm.Load(single, images.AsSpan(0, 784), lengths.AsSpan(0, 1), 1);
             lstm.Forward(single, 1, training: false);
         }));
 
+        if (!Runs("engine"))
+            return;
         var mlContext = new MLContext(seed: 1);
         var schema = SchemaDefinition.Create(typeof(ImageRow));
         schema[nameof(ImageRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 28, 28);
