@@ -53,6 +53,15 @@ internal static unsafe class Packing
             {
                 // A is (K, M): each k step of the panel is MR contiguous values.
                 float* src = op.A + pc * lda + ic + i0;
+                if (rows == mr)
+                {
+                    // MR is a JIT-time constant, so this fixed-size copy becomes one or two vector moves per k step
+                    // (24 bytes on the 6-row kernels: two overlapping 16-byte moves) instead of MR scalar ones.
+                    float* d = dst;
+                    for (int p = 0; p < kc; p++, src += lda, d += mr)
+                        Unsafe.CopyBlockUnaligned(d, src, (uint)(mr * sizeof(float)));
+                    continue;
+                }
                 for (int p = 0; p < kc; p++)
                 {
                     float* s = src + p * lda;

@@ -41,6 +41,19 @@ public class GemmTests
         Check(true, true, 9, 11, 13, 2f, 0f, 98, extraStride: 3);
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void TransposedAWithPartialPanelsOddStrideAndSeveralDepthBlocksMatchesReference(VectorWidth width)
+    {
+        // Weight-gradient shapes (dW = X^T dY): M = 157 and 1031 leave a partial panel for MR = 6 and 8 and span
+        // several MC blocks (1031 rows also take the shared-B path on 2 threads); lda = M + 4 is odd; K = 601 and 300
+        // split into 3 and 2 depth blocks of odd depth.
+        using var scope = new VectorWidthScope(width);
+        Check(true, false, 157, 37, 601, 1f, 0f, 301, extraStride: 4);
+        Check(true, true, 157, 37, 601, -0.5f, 0.75f, 302, extraStride: 4);
+        Check(true, false, 1031, 20, 300, 1f, 1f, 303, extraStride: 4);
+    }
+
     [Fact]
     public void BetaZeroIgnoresNaNInC()
     {
