@@ -66,8 +66,14 @@ internal sealed class DataParallel
         _world.Broadcast(buffer.State, 0);
     }
 
-    /// <summary>Yields each global batch cut down, in place, to this rank's contiguous slice (possibly empty for a short last batch).</summary>
-    public IEnumerable<TrainingBatch> Shard(IEnumerable<TrainingBatch> globalBatches)
+    /// <summary>
+    /// Yields each global batch cut down to this rank's contiguous slice (possibly empty for a short last batch); batches
+    /// held in memory copy only that slice, so each rank's data work shrinks with the ranks.
+    /// </summary>
+    public IEnumerable<TrainingBatch> Shard(IEnumerable<TrainingBatch> globalBatches) =>
+        globalBatches is Data.IShardableBatches shardable ? shardable.Slices(Rank, Size) : ShardInPlace(globalBatches);
+
+    private IEnumerable<TrainingBatch> ShardInPlace(IEnumerable<TrainingBatch> globalBatches)
     {
         foreach (TrainingBatch batch in globalBatches)
         {

@@ -157,34 +157,96 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         DataViewSchema.Column labelColumn = ColumnChecks.Find(train.Schema, options.LabelColumnName, "label");
         InputLayout layout = _factory.ResolveLayout(featureColumn, train);
         int outputs = OutputCount(labelColumn);
-        // One unshuffled pass first, so a bad row is reported by its real position and an empty view fails before any work.
+        // One unshuffled pass first, so a bad row is reported by its real position and an empty view fails before any work;
+        // when the data fits InMemoryDataLimitBytes the same pass keeps the checked rows, and epochs then shuffle indices.
         TargetMoments? moments = _task == PredictionTask.Regression && options.StandardizeTargets ? new TargetMoments(outputs) : null;
-        int classes = _task == PredictionTask.MulticlassClassification ? outputs : 2;
+        bool multiclass = _task == PredictionTask.MulticlassClassification;
+        int classes = multiclass ? outputs : 2;
+        int targetSize = multiclass ? 1 : outputs;
         long[]? counts = options.BalanceClasses ? new long[classes] : null;
         string? weightColumn = options.ExampleWeightColumnName;
+        bool weighted = weightColumn is not null || options.ClassWeights is not null || options.BalanceClasses;
+        long limit = options.InMemoryDataLimitBytes;
+        long rowBytes = InMemoryRows.BytesPerRow(layout.Size, targetSize, multiclass, weighted);
+        long? knownRows = train.GetRowCount();
+        InMemoryRows? memory = limit > 0 && !(knownRows * rowBytes > limit) ? new InMemoryRows(layout.Size, targetSize, multiclass, weighted, limit, knownRows) : null;
         long rows = Validate(train, options, layout, outputs, "training", weightColumn, batch =>
         {
             moments?.Add(batch);
             if (counts is not null)
                 CountClasses(batch, counts);
+            if (memory is not null && !memory.TryAppend(batch))
+                memory = null; // Past the limit (the row count was unknown): stream instead, freeing what was kept.
         });
-        TargetScaling? scaling = moments?.ToScaling();
-        float[]? classWeights = ClassWeights(options, classes, counts, rows);
-        string? validationWeightColumn = weightColumn is not null && validation?.Schema.GetColumnOrNull(weightColumn) is not null ? weightColumn : null;
-        if (validation is not null)
-            Validate(validation, options, layout, outputs, "validation", validationWeightColumn);
-        bool weighted = weightColumn is not null || classWeights is not null;
-
+        bool split = splitValidation && validation is null && options.ValidationFraction > 0;
         int seed = ResolveSeed(options);
         var mlContext = new MLContext(seed);
         long trainRows = rows;
-        if (splitValidation && validation is null && options.ValidationFraction > 0)
+        int[] trainIndices = [], heldOutIndices = [];
+        if (memory is not null)
         {
-            trainRows = (long)Math.Round(rows * (1 - options.ValidationFraction));
-            var split = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: seed);
-            train = split.TrainSet;
-            validation = split.TestSet;
+            int[] all = new int[memory.Count];
+            for (int i = 0; i < all.Length; i++)
+                all[i] = i;
+            trainIndices = all;
+            if (split)
+            {
+                // A seeded permutation (stream -1, apart from the epochs') chooses the held-out rows; both parts keep data order.
+                RowShuffle.Shuffle(all, seed, -1);
+                int kept = (int)Math.Round(all.Length * (1 - (double)options.ValidationFraction));
+                trainIndices = all[..kept];
+                heldOutIndices = all[kept..];
+                Array.Sort(trainIndices);
+                Array.Sort(heldOutIndices);
+                trainRows = kept;
+                (moments, counts) = Observe(new InMemoryBatches(memory, trainIndices, new int[kept],
+                    new TrainingBatch(256, layout.Size, targetSize, weighted), shuffle: null), moments, counts, outputs, classes);
+            }
         }
+        else if (split)
+        {
+            var parts = mlContext.Data.TrainTestSplit(train, options.ValidationFraction, seed: seed);
+            train = parts.TrainSet;
+            validation = parts.TestSet;
+            trainRows = (long)Math.Round(rows * (1 - options.ValidationFraction));
+            if (moments is not null || counts is not null)
+            {
+                // One more pass: the target moments and balanced class counts are those of the training rows only.
+                using var reader = new DataViewBatchReader(train, options.FeatureColumnName, layout, options.LabelColumnName, _task, outputs,
+                    weightColumn: weightColumn);
+                (moments, counts) = Observe(Batches(reader, new TrainingBatch(256, layout.Size, targetSize, weightColumn is not null)),
+                    moments, counts, outputs, classes);
+                trainRows = reader.RowsRead;
+            }
+        }
+        TargetScaling? scaling = moments?.ToScaling();
+        float[]? classWeights = ClassWeights(options, classes, counts, counts?.Sum() ?? trainRows);
+        string? validationWeightColumn = weightColumn is not null && validation?.Schema.GetColumnOrNull(weightColumn) is not null ? weightColumn : null;
+        InMemoryRows? validationMemory = null;
+        if (validation is not null && !split)
+        {
+            long left = limit - (memory?.Bytes ?? 0);
+            long? validationRows = validation.GetRowCount();
+            validationMemory = left > 0 && !(validationRows * rowBytes > left)
+                ? new InMemoryRows(layout.Size, targetSize, multiclass, weighted, left, validationRows) : null;
+            Validate(validation, options, layout, outputs, "validation", validationWeightColumn, batch =>
+            {
+                if (validationMemory is not null && !validationMemory.TryAppend(batch))
+                    validationMemory = null;
+            });
+        }
+        foreach (InMemoryRows? held in (ReadOnlySpan<InMemoryRows?>)[memory, validationMemory])
+        {
+            if (held is null)
+                continue;
+            if (scaling is not null)
+                held.Standardize(scaling);
+            if (classWeights is not null)
+                held.ApplyClassWeights(classWeights);
+        }
+        string dataPath = memory is not null
+            ? $"the {memory.Count:N0} rows are held in memory ({memory.Bytes / 1048576.0:F1} MiB, InMemoryDataLimitBytes {limit:N0}) and reshuffled there each epoch"
+            : $"the rows are streamed and shuffled through the data view each epoch ({(limit == 0 ? "InMemoryDataLimitBytes is 0" : $"{rows:N0} rows of {rowBytes:N0} bytes exceed InMemoryDataLimitBytes {limit:N0}")})";
 
         NeuralNetwork network = _factory.Create(layout, outputs, _task, seed);
         var trainable = new NetworkTrainable(network, options.BatchSize, (ulong)seed + 1);
@@ -206,11 +268,16 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
                 yield return batch;
         }
 
-        IEnumerable<TrainingBatch> Epoch(int epoch) =>
-            Read(mlContext.Data.ShuffleRows(train, seed: unchecked(seed + epoch), shufflePoolSize: 4096, shuffleSource: true));
+        int[] order = new int[trainIndices.Length];
+        IEnumerable<TrainingBatch> Epoch(int epoch) => memory is not null
+            ? new InMemoryBatches(memory, trainIndices, order, batch, (seed, epoch))
+            : Read(mlContext.Data.ShuffleRows(train, seed: unchecked(seed + epoch), shufflePoolSize: 4096, shuffleSource: true));
 
         if (Distributed.TrainingWorld.Resolve(options.Distributed).Rank == 0)
+        {
             log($"Training {predictor.ParameterCount:N0} parameters on {rows:N0} rows: {string.Join(" | ", predictor.LayerSummary)}");
+            log($"Data: {dataPath}.");
+        }
         var loop = new TrainingLoop(options, new LossFunction(_task, outputs, scaling?.Scale), log, _progress)
         {
             Augment = _factory.CreateAugmentation(layout, seed),
@@ -219,7 +286,22 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
             CheckCancelled = CheckCancelled,
         };
         IDataView? validationView = validation;
-        return new Prepared(predictor, trainable, loop, Epoch, validationView is null ? null : () => Read(validationView));
+        Func<IEnumerable<TrainingBatch>>? validate = null;
+        if (memory is not null && split)
+        {
+            int[] heldOutOrder = new int[heldOutIndices.Length];
+            validate = () => new InMemoryBatches(memory, heldOutIndices, heldOutOrder, batch, shuffle: null);
+        }
+        else if (validationMemory is not null)
+        {
+            int[] validationIndices = Enumerable.Range(0, validationMemory.Count).ToArray(), validationOrder = new int[validationMemory.Count];
+            validate = () => new InMemoryBatches(validationMemory, validationIndices, validationOrder, batch, shuffle: null);
+        }
+        else if (validationView is not null)
+        {
+            validate = () => Read(validationView);
+        }
+        return new Prepared(predictor, trainable, loop, Epoch, validate);
     }
 
     /// <summary>
@@ -250,6 +332,26 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         if (reader.RowsRead == 0)
             throw new InvalidOperationException($"The {role} data has no rows.");
         return reader.RowsRead;
+    }
+
+    /// <summary>Target moments and class counts (fresh ones of the same kinds as given) over <paramref name="batches"/>.</summary>
+    private (TargetMoments?, long[]?) Observe(IEnumerable<TrainingBatch> batches, TargetMoments? moments, long[]? counts, int outputs, int classes)
+    {
+        TargetMoments? fresh = moments is null ? null : new TargetMoments(outputs);
+        long[]? freshCounts = counts is null ? null : new long[classes];
+        foreach (TrainingBatch batch in batches)
+        {
+            fresh?.Add(batch);
+            if (freshCounts is not null)
+                CountClasses(batch, freshCounts);
+        }
+        return (fresh, freshCounts);
+    }
+
+    private static IEnumerable<TrainingBatch> Batches(DataViewBatchReader reader, TrainingBatch batch)
+    {
+        while (reader.Fill(batch))
+            yield return batch;
     }
 
     private static bool Fill(DataViewBatchReader reader, TrainingBatch batch, Action<TrainingBatch>? observe)

@@ -151,6 +151,13 @@ public abstract record NetworkTrainingOptions
     /// (or mpiexec, srun). <see cref="BatchSize"/> is then the global batch that the ranks split between them.
     /// </summary>
     public DistributedMode Distributed { get; init; } = DistributedMode.Auto;
+    /// <summary>
+    /// Largest training (plus validation) data, in bytes of Single features, labels and weights, that Fit reads into memory once
+    /// and reshuffles there each epoch (as <c>AppendCacheCheckpoint</c> would, but without per-row reading); larger data is
+    /// streamed and shuffled through the data view every epoch. 0 always streams. Default 1 GiB.
+    /// </summary>
+    public long InMemoryDataLimitBytes { get; init; } = 1L << 30;
+
     /// <summary>Called after every training batch (progress bars, time left); the per-epoch report is the trainer's progress callback.</summary>
     public Action<BatchProgress>? BatchProgress { get; init; }
 
@@ -189,6 +196,7 @@ public abstract record NetworkTrainingOptions
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "zero (off) or positive");
         Require(ThreadCount is null or >= 1, nameof(ThreadCount), ThreadCount!, "null or at least 1");
         Require(Enum.IsDefined(Distributed), nameof(Distributed), Distributed, "Auto, None or Mpi");
+        Require(InMemoryDataLimitBytes >= 0, nameof(InMemoryDataLimitBytes), InMemoryDataLimitBytes, "zero (always stream) or a byte count");
         Require(TrainingLogPath is null || !string.IsNullOrWhiteSpace(TrainingLogPath), nameof(TrainingLogPath), TrainingLogPath, "null or a file path");
     }
 

@@ -74,9 +74,33 @@ public sealed class CancellationTests
             }
         }
         int epochs = 0;
-        var trainer = ml.MulticlassClassification.Trainers.Cnn(LongCnn(source.Token) with { BatchSize = 8 }, p => epochs = p.Epoch);
+        // Streamed (no in-memory copy), so that the second pass over the view is the first epoch.
+        var trainer = ml.MulticlassClassification.Trainers.Cnn(LongCnn(source.Token) with { BatchSize = 8, InMemoryDataLimitBytes = 0 },
+            p => epochs = p.Epoch);
         Assert.ThrowsAny<OperationCanceledException>(() => trainer.Fit(ml.Data.LoadFromEnumerable(Rows())));
         Assert.Equal(0, epochs);
+    }
+
+    [Fact]
+    public void CancellingDuringAnEpochOfDataHeldInMemoryStopsBeforeItEnds()
+    {
+        var ml = new MLContext(seed: 1);
+        using var source = new CancellationTokenSource();
+        int epochs = 0, batches = 0;
+        // 60 rows in batches of 8: cancelled after batch 2 of 8, the loop's check before batch 3 stops it.
+        var trainer = ml.MulticlassClassification.Trainers.Cnn(LongCnn(source.Token) with
+        {
+            BatchSize = 8,
+            BatchProgress = b =>
+            {
+                batches = b.Batch;
+                if (b.Batch == 2)
+                    source.Cancel();
+            },
+        }, p => epochs = p.Epoch);
+        Assert.ThrowsAny<OperationCanceledException>(() => trainer.Fit(TinyModels.ImageData(ml, 60, 1)));
+        Assert.Equal(0, epochs);
+        Assert.Equal(2, batches);
     }
 
     [Fact]
