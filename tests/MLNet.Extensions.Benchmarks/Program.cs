@@ -5,7 +5,7 @@ namespace MLNet.Extensions.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- --filter '*'</c> runs the
 /// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- conv</c> prints per-pass times and
-/// the share of the FMA peak of the LeNet convolutions; <c>-- throughput</c> prints end-to-end training and scoring rates;
+/// the share of the FMA peak of the LeNet convolutions; <c>-- throughput</c> prints end-to-end training and scoring rates; <c>-- lstm [train|score|single|engine|all] [threads]</c> only the LSTM ones;
 /// <c>allreduce-share</c> (under mpirun) times a data-parallel LeNet step's allreduce.
 /// </summary>
 public static class Program
@@ -18,6 +18,13 @@ public static class Program
             Training.Throughput.Run();
             return;
         }
+        if (args.Length > 0 && args[0] == "lstm")
+        {
+            if (args.Length > 2)
+                Kernels.KernelSettings.ThreadCount = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+            Recurrent.LstmThroughput.Run(args.Length > 1 && args[1] != "all" ? args[1] : null);
+            return;
+        }
         if (args.Length > 0 && args[0] == "allreduce-share")
         {
             Training.AllreduceShare.Run();
@@ -25,7 +32,8 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "conv")
         {
-            Convolution.ConvolutionProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0);
+            Convolution.ConvolutionProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0,
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64);
             return;
         }
         if (args.Length > 0 && args[0] == "profile")

@@ -75,12 +75,17 @@ public static partial class Conv2d
             float* panel = PatchWorkspace.At(work, layout.Second), tile = PatchWorkspace.At(work, layout.Third);
             g.KernelOffsets(offsets);
             PatchGemm<TRows, TSimd, TVector>.PackWeights(g, (float*)op.Weights, op.Flipped, packedA);
+            // AVX2 only: the 512-bit path keeps its measured masked packing and 8-row tiles.
+            bool rows = typeof(TVector) == typeof(Vector256<float>) && typeof(TRows) == typeof(SixRows) && RowPatchGemm.Applies(g);
             for (int first = start; first < end; first += layout.Images)
             {
                 int count = Math.Min(layout.Images, end - first);
                 g.Pad((float*)op.Source + (long)first * g.SourceImage, count, padded);
-                PatchGemm<TRows, TSimd, TVector>.Run(g, padded, count, packedA, offsets, panel, tile,
-                    (float*)op.Target + (long)first * g.OutImage, (float*)op.Bias, relu: false);
+                float* target = (float*)op.Target + (long)first * g.OutImage;
+                if (rows)
+                    RowPatchGemm.Run(g, padded, count, packedA, offsets, tile, target, (float*)op.Bias, relu: false);
+                else
+                    PatchGemm<TRows, TSimd, TVector>.Run(g, padded, count, packedA, offsets, panel, tile, target, (float*)op.Bias, relu: false);
             }
         });
     }

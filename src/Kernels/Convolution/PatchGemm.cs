@@ -169,8 +169,13 @@ internal static unsafe class PatchGemm<TRows, TSimd, TVector>
         }
     }
 
-    /// <summary>output[image, m, pixel] := tile[m, j] (+ bias[m], then ReLU) for the panel's columns, split where an image ends.</summary>
-    private static void Store(in PatchGeometry g, float* tile, int j0, int cols, float* output, float* bias, bool relu)
+    /// <summary>
+    /// output[image, m, pixel] := tile[m, j] (+ bias[m], then ReLU) for the panel's columns, split where an image ends.
+    /// Optimized from the first call like its callers: at Tier-0 its generic vector calls made the first ~100 ms of
+    /// convolutions several times slower.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Store(in PatchGeometry g, float* tile, int j0, int cols, float* output, float* bias, bool relu)
     {
         int nr = NR, w = TSimd.Count, pixels = g.OutPixels, m = g.OutChannels;
         for (int jj = 0; jj < cols;)

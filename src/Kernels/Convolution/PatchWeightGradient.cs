@@ -29,8 +29,14 @@ internal static unsafe class PatchWeightGradient<TRows, TSimd, TVector>
     public static int PartialRows(int depth) => (depth + MR - 1) / MR * MR;
 
     /// <summary>
+    /// Floats from one patch micro-panel to the next: MR * kc, plus 8 - MR spare floats when MR is below 8, because an
+    /// 8x8 transpose stored at row stride MR writes 8 - MR floats past the panel's last pixel.
+    /// </summary>
+    public static int PanelStride(int kc) => MR * kc + (8 - MR);
+
+    /// <summary>
     /// partial (K', O') += patches x dOutputᵀ over a group of padded images; dOutput (images, O, OH, OW).
-    /// <paramref name="aPanels"/> holds PartialRows(K) * PixelBlock floats, <paramref name="bPanel"/> PixelBlock * NR.
+    /// <paramref name="aPanels"/> holds PartialRows(K) / MR * PanelStride(PixelBlock) floats, <paramref name="bPanel"/> PixelBlock * NR.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Accumulate(in PatchGeometry g, float* padded, float* dOutput, int images, int* offsets,
@@ -46,27 +52,32 @@ internal static unsafe class PatchWeightGradient<TRows, TSimd, TVector>
             {
                 int kc = Math.Min(PixelBlock, pixels - q0);
                 PackPatches(g, source, offsets, q0, kc, aPanels);
+                int panelStride = PanelStride(kc);
                 for (int o0 = 0; o0 < o; o0 += nr)
                 {
                     PackGradient(gradient, pixels, o, o0, q0, kc, bPanel);
                     for (int t = 0; t < rowPanels; t++)
-                        MicroKernel<TRows, TSimd, TVector>.Run(kc, aPanels + t * mr * kc, bPanel, partial + (long)t * mr * ldp + o0, ldp, 1f, 1f);
+                        MicroKernel<TRows, TSimd, TVector>.Run(kc, aPanels + t * panelStride, bPanel, partial + (long)t * mr * ldp + o0, ldp, 1f, 1f);
                 }
             }
         }
     }
 
     /// <summary>
-    /// aPanels[t][p * MR + r] := patch row t*MR + r at pixel q0 + p (zero past K). Pixels are taken one output row at a
+    /// aPanels[t][p * MR + r] := patch row t*MR + r at pixel q0 + p (past K: zero, or row K-1 again in 6-row panels). Pixels are taken one output row at a
     /// time; along a row the patch row is a contiguous run of the padded image (stride 1), so 8 rows x 8 pixels are
     /// moved by one register transpose; a row's last 8 pixels are transposed again overlapping the previous block
-    /// (same values, same places) instead of falling back to scalar copies.
+    /// (same values, same places) instead of falling back to scalar copies. With 6-row panels (AVX2) the transpose
+    /// reads the 6 rows plus the sixth again and stores its 8-float columns at stride 6 in pixel order, so each store's
+    /// 2 extra floats land on the next pixel's first rows and are overwritten by that pixel's store; past the run's last
+    /// pixel they land on the next run's first pixel or the panel's spare floats (<see cref="PanelStride"/>). Measured
+    /// on the LeNet weight gradients (one thread, batch 64): see BENCHMARKS.md, "Convolution on AVX2 (Zen 2)".
     /// </summary>
     private static void PackPatches(in PatchGeometry g, float* source, int* offsets, int q0, int kc, float* aPanels)
     {
         int mr = MR, k = g.Depth, ow = g.OutWidth, stride = g.StrideWidth;
-        int rowPanels = PartialRows(k) / mr;
-        bool transpose = mr == 8 && stride == 1 && ow >= 8 && Transpose8x8.IsEnabled;
+        int rowPanels = PartialRows(k) / mr, panelStride = PanelStride(kc);
+        bool transpose = (mr == 8 || mr == 6) && stride == 1 && ow >= 8 && Transpose8x8.IsEnabled;
         float** rows = stackalloc float*[8];
         float** shifted = stackalloc float*[8];
         for (int q = q0; q < q0 + kc;)
@@ -75,18 +86,21 @@ internal static unsafe class PatchWeightGradient<TRows, TSimd, TVector>
             int corner = oy * g.StrideHeight * g.PaddedWidth + ox * stride;
             for (int t = 0; t < rowPanels; t++)
             {
-                float* dst = aPanels + t * mr * kc + p * mr;
+                float* dst = aPanels + t * panelStride + p * mr;
                 int k0 = t * mr;
-                if (transpose && k0 + 8 <= k && len >= 8)
+                // 6-row panels transpose the last, partial panel too, its rows past K repeating row K-1: their partial
+                // rows are never read back, and real pixels keep them finite (the scalar copy of that one panel cost
+                // as much as all the others on the 1->16 layer, K = 25).
+                if (transpose && (k0 + mr <= k || mr == 6) && len >= 8)
                 {
                     for (int r = 0; r < 8; r++)
-                        rows[r] = source + offsets[k0 + r] + corner;
+                        rows[r] = source + offsets[Math.Min(k0 + Math.Min(r, mr - 1), k - 1)] + corner;
                     for (int i = 0; ; i += 8)
                     {
                         int at = Math.Min(i, len - 8);
                         for (int r = 0; r < 8; r++)
                             shifted[r] = rows[r] + at;
-                        Transpose8x8.RunRows(shifted, dst + at * 8, 8);
+                        Transpose8x8.RunRows(shifted, dst + at * mr, mr);
                         if (at == len - 8)
                             break;
                     }

@@ -50,12 +50,15 @@ internal readonly struct PatchWorkspace
         return new(k, images * g.PaddedImage, m * k, Gemm.GemmBlocking.DepthBlock(k) * MaxColumns, m * MaxColumns, 0, images);
     }
 
-    /// <summary>Layout for <see cref="PatchWeightGradient{TRows, TSimd, TVector}.Accumulate"/>.</summary>
+    /// <summary>
+    /// Layout for <see cref="PatchWeightGradient{TRows, TSimd, TVector}.Accumulate"/>; the patch panels get K spare floats
+    /// for the up to 2 per panel that 6-row panels need (<see cref="PatchWeightGradient{TRows, TSimd, TVector}.PanelStride"/>).
+    /// </summary>
     public static PatchWorkspace WeightGradient(in PatchGeometry g, int batch)
     {
         int images = GroupImages(g, batch), k = g.Depth + MaxRows, block = PatchWeightGradient<Gemm.SixRows, Primitives.SimdScalar, float>.PixelBlock;
         int columns = (g.OutChannels + MaxColumns - 1) / MaxColumns * MaxColumns;
-        return new(g.Depth, images * g.PaddedImage, k * block, block * MaxColumns, k * columns, g.OutChannels, images);
+        return new(g.Depth, images * g.PaddedImage, k * block + k, block * MaxColumns, k * columns, g.OutChannels, images);
     }
 
     private static int GroupImages(in PatchGeometry g, int batch) => Math.Clamp((1 << 17) / Math.Max(1, g.PaddedImage), 1, Math.Max(1, batch));

@@ -144,6 +144,48 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IMicroKernel
         }
     }
 
+    /// <summary>Packs all of op(B) block by block (jc, then pc), in the order <see cref="MultiplyPackedB"/> reads it.</summary>
+    public static void PackAllB(in GemmOperands op, float* packed)
+    {
+        int nr = TKernel.NR, kcMax = GemmBlocking.DepthBlock(op.K), ncMax = GemmBlocking.NC(nr);
+        for (int jc = 0; jc < op.N; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, op.N - jc);
+            for (int pc = 0; pc < op.K; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, op.K - pc);
+                Packing.PackB<TKernel>(op, pc, jc, kc, nc, packed);
+                packed += RoundUp(nc, nr) * kc;
+            }
+        }
+    }
+
+    /// <summary>The whole product on the calling thread, B already packed by <see cref="PackAllB"/>: the loops of <see cref="MultiplyBlock"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyPackedB(in GemmOperands op, float* packedB)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int kcMax = GemmBlocking.DepthBlock(op.K), mcMax = GemmBlocking.MC(mr), ncMax = GemmBlocking.NC(nr);
+        float* packedA = PackingBuffers.Current.A(RoundUp(Math.Min(mcMax, op.M), mr) * kcMax);
+        float* edge = stackalloc float[mr * nr];
+        for (int jc = 0; jc < op.N; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, op.N - jc);
+            for (int pc = 0; pc < op.K; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, op.K - pc);
+                float beta = pc == 0 ? op.Beta : 1f;
+                for (int ic = 0; ic < op.M; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, op.M - ic);
+                    Packing.PackA<TKernel>(op, ic, pc, mc, kc, packedA);
+                    MacroKernel(op, packedA, packedB, ic, jc, mc, nc, kc, beta, edge);
+                }
+                packedB += RoundUp(nc, nr) * kc;
+            }
+        }
+    }
+
     /// <summary>The two innermost loops over the packed block: every NR-wide panel of B against every MR-tall panel of A.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel(in GemmOperands op, float* packedA, float* packedB,

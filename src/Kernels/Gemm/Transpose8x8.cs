@@ -21,7 +21,10 @@ internal static unsafe class Transpose8x8
             Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride),
             Avx.LoadVector256(src + 6 * srcStride), Avx.LoadVector256(src + 7 * srcStride), dst, dstStride);
 
-    /// <summary>dst[q * dstStride + r] = rows[r][q] for r, q in [0, 8): rows that are not evenly spaced (patches of an image).</summary>
+    /// <summary>
+    /// dst[q * dstStride + r] = rows[r][q] for r, q in [0, 8): rows that are not evenly spaced (patches of an image).
+    /// Columns are stored in q order, so a dstStride below 8 leaves column q's first rows where column q - 1 spilled.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunRows(float** rows, float* dst, nint dstStride)
         => Store(Avx.LoadVector256(rows[0]), Avx.LoadVector256(rows[1]), Avx.LoadVector256(rows[2]), Avx.LoadVector256(rows[3]),

@@ -10,10 +10,9 @@ public static class MaxPool2d
             throw new ArgumentException($"input has {input.Length} elements; expected {shape.InputSize}.", nameof(input));
         if (output.Length != shape.OutputSize || argmax.Length != shape.OutputSize)
             throw new ArgumentException($"output and argmax must have {shape.OutputSize} elements; they have {output.Length} and {argmax.Length}.");
-        if (shape.WindowHeight == 2 && shape.WindowWidth == 2 && shape.StrideHeight == 2 && shape.StrideWidth == 2
-            && shape.PadHeight == 0 && shape.PadWidth == 0)
+        if (MaxPool2x2.Applies(shape))
         {
-            Forward2x2(shape, input, output, argmax);
+            MaxPool2x2.Forward(shape, input, output, argmax);
             return;
         }
         int oh = shape.OutHeight, ow = shape.OutWidth, plane = shape.Height * shape.Width;
@@ -46,47 +45,16 @@ public static class MaxPool2d
         }
     }
 
-    /// <summary>The common 2x2, stride-2 window without padding: four compares per output, no bounds checks.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Forward2x2(in Pool2dShape shape, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax)
-    {
-        int oh = shape.OutHeight, ow = shape.OutWidth, w = shape.Width, plane = shape.Height * w, planes = shape.Batch * shape.Channels;
-        fixed (float* pIn = input, pOut = output)
-        fixed (int* pArg = argmax)
-        {
-            for (int p = 0; p < planes; p++)
-            {
-                float* image = pIn + (long)p * plane;
-                float* o = pOut + (long)p * oh * ow;
-                int* arg = pArg + (long)p * oh * ow;
-                for (int y = 0; y < oh; y++)
-                {
-                    int rowStart = 2 * y * w;
-                    float* top = image + rowStart, bottom = top + w;
-                    for (int x = 0; x < ow; x++)
-                    {
-                        // Branch-free: winners come from sign bits and MathF.Max, because data-dependent branches
-                        // mispredict about half the time here and cost more than the compares.
-                        int i = 2 * x;
-                        float a = top[i], b = top[i + 1], c = bottom[i], d = bottom[i + 1];
-                        int takeB = SignBit(a - b), takeD = SignBit(c - d);
-                        float upper = MathF.Max(a, b), lower = MathF.Max(c, d);
-                        int upperAt = rowStart + i + takeB, lowerAt = rowStart + w + i + takeD;
-                        int takeLower = SignBit(upper - lower);
-                        o[y * ow + x] = MathF.Max(upper, lower);
-                        arg[y * ow + x] = upperAt + takeLower * (lowerAt - upperAt);
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>1 when <paramref name="difference"/> is negative (the second operand won), else 0; ties keep the first.</summary>
-    private static int SignBit(float difference) => (int)((uint)BitConverter.SingleToInt32Bits(difference) >> 31);
-
     /// <summary>dInput (N,C,H,W) := dOutput routed to each window's winner. Overwrites dInput.</summary>
     public static void Backward(in Pool2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax, Span<float> dInput)
         {
+        if (dOutput.Length != shape.OutputSize || argmax.Length != shape.OutputSize || dInput.Length != shape.InputSize)
+            throw new ArgumentException($"dOutput and argmax must have {shape.OutputSize} elements and dInput {shape.InputSize}; they have {dOutput.Length}, {argmax.Length} and {dInput.Length}.");
+        if (MaxPool2x2.Applies(shape))
+        {
+            MaxPool2x2.Backward(shape, dOutput, argmax, dInput);
+            return;
+        }
         int outPlane = shape.OutHeight * shape.OutWidth, plane = shape.Height * shape.Width;
         dInput.Clear();
         for (int p = 0; p < shape.Batch * shape.Channels; p++)

@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using MLNet.Extensions.Kernels.Activations;
 using MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Kernels.Recurrent;
@@ -58,17 +57,16 @@ internal static unsafe class GruCellMath
         where TOps : ISimd<TVector>
         where TVector : struct
     {
-        TVector zero = TOps.Zero;
         int jz = hidden + j, jn = 2 * hidden + j;
         TVector rPre = TOps.Add(TOps.Add(TOps.Load(cacheRow + j), TOps.Load(inputBias + j)),
             TOps.Add(TOps.Load(recurrent + j), TOps.Load(recurrentBias + j)));
         TVector zPre = TOps.Add(TOps.Add(TOps.Load(cacheRow + jz), TOps.Load(inputBias + jz)),
             TOps.Add(TOps.Load(recurrent + jz), TOps.Load(recurrentBias + jz)));
-        TVector r = SigmoidOperator.Invoke<TOps, TVector>(rPre, zero, zero, zero);
-        TVector z = SigmoidOperator.Invoke<TOps, TVector>(zPre, zero, zero, zero);
+        TVector r = GateFunctions.Sigmoid<TOps, TVector>(rPre);
+        TVector z = GateFunctions.Sigmoid<TOps, TVector>(zPre);
         TVector hn = TOps.Add(TOps.Load(recurrent + jn), TOps.Load(recurrentBias + jn));
         TVector nPre = TOps.MultiplyAdd(r, hn, TOps.Add(TOps.Load(cacheRow + jn), TOps.Load(inputBias + jn)));
-        TVector n = TanhOperator.Invoke<TOps, TVector>(nPre, zero, zero, zero);
+        TVector n = GateFunctions.Tanh<TOps, TVector>(nPre);
         TOps.Store(r, cacheRow + j);
         TOps.Store(z, cacheRow + jz);
         TOps.Store(n, cacheRow + jn);

@@ -42,11 +42,14 @@ public static partial class GruLayer
         Span<float> dhNext = workspace.Slice(2 * all + n * h, n * h);
         Span<float> zeros = workspace.Slice(2 * all + 2 * n * h, n * h);
         zeros.Clear();
+        // Every step's dh_{t-1} += dG_h W_hh reads the same weights: packed once for all steps and threads.
+        Span<float> packedWeights = workspace.Slice(2 * all + 3 * n * h, PackedGemm.PackedSize(h, g3));
+        PackedGemm.PackB(Transpose.No, h, g3, recurrentWeights, h, packedWeights);
         dhNext.Clear();
         ReadOnlySpan<float> h0 = initialHidden.IsEmpty ? zeros : initialHidden;
         unsafe
         {
-            fixed (float* pH0 = h0, pWhh = recurrentWeights, pHidden = hidden, pCache = cache, pDHidden = dHidden,
+            fixed (float* pH0 = h0, pWhh = packedWeights, pHidden = hidden, pCache = cache, pDHidden = dHidden,
                    pDInputGates = dInputGates, pDRecurrentGates = dRecurrentGates, pDh = dh, pDhNext = dhNext)
             fixed (int* pLengths = lengths)
             {
@@ -101,8 +104,9 @@ public static partial class GruLayer
                 GruCellMath.Backward(p.Cache + ((long)s * n + b) * g4, hPrev + (long)b * h, d.Dh + (long)b * h,
                     dInputGate, dRecurrentGate, d.DhNext + (long)b * h, h);
             }
-            Gemm.Gemm.Multiply(Transpose.No, Transpose.No, rows, h, g3, 1f, new ReadOnlySpan<float>(dRecurrentStep + (long)b0 * g3, rows * g3), g3,
-                new ReadOnlySpan<float>(p.RecurrentWeights, g3 * h), h, 1f, new Span<float>(d.DhNext + (long)b0 * h, rows * h), h);
+            // p.RecurrentWeights holds W_hh packed by Backward.
+            PackedGemm.Multiply(Transpose.No, rows, h, g3, 1f, new ReadOnlySpan<float>(dRecurrentStep + (long)b0 * g3, rows * g3), g3,
+                new ReadOnlySpan<float>(p.RecurrentWeights, PackedGemm.PackedSize(h, g3)), 1f, new Span<float>(d.DhNext + (long)b0 * h, rows * h), h);
         }
     }
 }

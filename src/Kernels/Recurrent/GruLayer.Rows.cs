@@ -29,8 +29,8 @@ public static partial class GruLayer
 
     // The split lives in methods of its own: a lambda's captured locals are allocated on entry to the scope that
     // declares them, so capturing in the kernels themselves would allocate on every call, inline ones too.
-    private static unsafe void ForwardRowsInParallel(GruShape shape, StepPointers pointers, bool transposed) =>
-        KernelParallel.ForRanges(shape.Batch, (b0, b1) => ForwardSteps(shape, pointers, transposed, b0, b1));
+    private static unsafe void ForwardRowsInParallel(GruShape shape, StepPointers pointers, bool packed, int weightLength) =>
+        KernelParallel.ForRanges(shape.Batch, (b0, b1) => ForwardSteps(shape, pointers, packed, weightLength, b0, b1));
 
     private static unsafe void BackwardRowsInParallel(GruShape shape, StepPointers pointers, GradientPointers gradients) =>
         KernelParallel.ForRanges(shape.Batch, (b0, b1) => BackwardSteps(shape, pointers, gradients, b0, b1));

@@ -16,11 +16,12 @@ public static partial class GruLayer
 {
     /// <summary>Floats of scratch space <see cref="Forward"/> needs.</summary>
     public static int ForwardWorkspaceSize(in GruShape shape) =>
-        shape.Batch * (shape.GateSize + shape.HiddenSize) + shape.GateSize * shape.HiddenSize;
+        shape.Batch * (shape.GateSize + shape.HiddenSize) + PackedGemm.PackedSize(shape.GateSize, shape.HiddenSize);
 
     /// <summary>Floats of scratch space <see cref="Backward"/> needs.</summary>
     public static int BackwardWorkspaceSize(in GruShape shape) =>
-        2 * shape.Steps * shape.Batch * shape.GateSize + 3 * shape.Batch * shape.HiddenSize;
+        2 * shape.Steps * shape.Batch * shape.GateSize + 3 * shape.Batch * shape.HiddenSize
+        + PackedGemm.PackedSize(shape.HiddenSize, shape.GateSize);
 
     /// <summary>
     /// Floats of the per-step cache <see cref="Forward"/> writes and <see cref="Backward"/> reads: (T, N, 4H), each row the
@@ -48,19 +49,15 @@ public static partial class GruLayer
         Span<float> zeros = workspace.Slice(n * g3, n * h);
         zeros.Clear();
         ReadOnlySpan<float> h0 = initialHidden.IsEmpty ? zeros : initialHidden;
-        // As in the LSTM: with enough rows, W_hh^T is stored (H, 3H) once so every step packs it with contiguous copies;
-        // a few rows take the unpacked dot-product path instead, where the copy would dominate.
-        bool transposed = n >= 8;
+        // As in the LSTM: with enough rows, W_hh^T is packed once for all steps and threads instead of by every step's GEMM;
+        // a few rows take the unpacked dot-product path instead, where packing would dominate.
+        bool packed = n >= 8;
         ReadOnlySpan<float> recurrent = recurrentWeights;
-        if (transposed)
+        if (packed)
         {
-            Span<float> recurrentTransposed = workspace.Slice(n * (g3 + h), g3 * h);
-            for (int row = 0; row < g3; row++)
-            {
-                for (int col = 0; col < h; col++)
-                    recurrentTransposed[col * g3 + row] = recurrentWeights[row * h + col];
-            }
-            recurrent = recurrentTransposed;
+            Span<float> packedWeights = workspace.Slice(n * (g3 + h), PackedGemm.PackedSize(g3, h));
+            PackedGemm.PackB(Transpose.Yes, g3, h, recurrentWeights, h, packedWeights);
+            recurrent = packedWeights;
         }
         // Input projections of all steps in one product, into the first 3H of each cache row; the biases join in the cell math.
         Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, t * n, g3, f, 1f, input, f, inputWeights, f, 0f, cache, g4);
@@ -72,25 +69,31 @@ public static partial class GruLayer
                 var pointers = new StepPointers(pH0, pWhh, pBih, pBhh, pHidden, pCache, pProjection, lengths.IsEmpty ? null : pLengths);
                 // Sequences are independent through time, so the batch is split across threads for the whole recurrence.
                 if (SplitsRows(shape))
-                    ForwardRowsInParallel(shape, pointers, transposed);
+                    ForwardRowsInParallel(shape, pointers, packed, recurrent.Length);
                 else
-                    ForwardSteps(shape, pointers, transposed, 0, shape.Batch);
+                    ForwardSteps(shape, pointers, packed, recurrent.Length, 0, shape.Batch);
             }
         }
     }
 
-    /// <summary>All steps for batch rows [b0, b1): the recurrent GEMM on those rows, then the fused gate math and update.</summary>
-    private static unsafe void ForwardSteps(in GruShape shape, in StepPointers p, bool transposedWeights, int b0, int b1)
+    /// <summary>
+    /// All steps for batch rows [b0, b1): the recurrent GEMM on those rows (weights packed by <see cref="PackedGemm.PackB"/>,
+    /// or as stored), then the fused gate math and update.
+    /// </summary>
+    private static unsafe void ForwardSteps(in GruShape shape, in StepPointers p, bool packedWeights, int weightLength, int b0, int b1)
     {
         int n = shape.Batch, h = shape.HiddenSize, g3 = shape.GateSize, g4 = 4 * h, rows = b1 - b0;
         for (int s = 0; s < shape.Steps; s++)
         {
             float* hPrev = s == 0 ? p.H0 : p.Hidden + (long)(s - 1) * n * h;
             float* step = p.Cache + (long)s * n * g4;
-            Gemm.Gemm.Multiply(Transpose.No, transposedWeights ? Transpose.No : Transpose.Yes, rows, g3, h, 1f,
-                new ReadOnlySpan<float>(hPrev + (long)b0 * h, rows * h), h,
-                new ReadOnlySpan<float>(p.RecurrentWeights, g3 * h), transposedWeights ? g3 : h,
-                0f, new Span<float>(p.Projection + (long)b0 * g3, rows * g3), g3);
+            var hRows = new ReadOnlySpan<float>(hPrev + (long)b0 * h, rows * h);
+            var projectionRows = new Span<float>(p.Projection + (long)b0 * g3, rows * g3);
+            var weights = new ReadOnlySpan<float>(p.RecurrentWeights, weightLength);
+            if (packedWeights)
+                PackedGemm.Multiply(Transpose.No, rows, g3, h, 1f, hRows, h, weights, 0f, projectionRows, g3);
+            else
+                Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, rows, g3, h, 1f, hRows, h, weights, h, 0f, projectionRows, g3);
             for (int b = b0; b < b1; b++)
             {
                 float* row = step + (long)b * g4;

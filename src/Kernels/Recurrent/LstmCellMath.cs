@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using MLNet.Extensions.Kernels.Activations;
 using MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Kernels.Recurrent;
@@ -54,18 +53,17 @@ internal static unsafe class LstmCellMath
         where TOps : ISimd<TVector>
         where TVector : struct
     {
-        TVector zero = TOps.Zero;
-        TVector i = SigmoidOperator.Invoke<TOps, TVector>(TOps.Load(gates + j), zero, zero, zero);
-        TVector f = SigmoidOperator.Invoke<TOps, TVector>(TOps.Load(gates + hidden + j), zero, zero, zero);
-        TVector g = TanhOperator.Invoke<TOps, TVector>(TOps.Load(gates + 2 * hidden + j), zero, zero, zero);
-        TVector o = SigmoidOperator.Invoke<TOps, TVector>(TOps.Load(gates + 3 * hidden + j), zero, zero, zero);
+        TVector i = GateFunctions.Sigmoid<TOps, TVector>(TOps.Load(gates + j));
+        TVector f = GateFunctions.Sigmoid<TOps, TVector>(TOps.Load(gates + hidden + j));
+        TVector g = GateFunctions.Tanh<TOps, TVector>(TOps.Load(gates + 2 * hidden + j));
+        TVector o = GateFunctions.Sigmoid<TOps, TVector>(TOps.Load(gates + 3 * hidden + j));
         TOps.Store(i, gates + j);
         TOps.Store(f, gates + hidden + j);
         TOps.Store(g, gates + 2 * hidden + j);
         TOps.Store(o, gates + 3 * hidden + j);
         TVector cell = TOps.MultiplyAdd(f, TOps.Load(cPrev + j), TOps.Multiply(i, g));
         TOps.Store(cell, c + j);
-        TOps.Store(TOps.Multiply(o, TanhOperator.Invoke<TOps, TVector>(cell, zero, zero, zero)), h + j);
+        TOps.Store(TOps.Multiply(o, GateFunctions.Tanh<TOps, TVector>(cell)), h + j);
     }
 
     private static void Backward<TOps, TVector>(float* gates, float* c, float* cPrev, float* dh, float* dcNext, float* dGates, int hidden)
@@ -83,9 +81,9 @@ internal static unsafe class LstmCellMath
         where TOps : ISimd<TVector>
         where TVector : struct
     {
-        TVector zero = TOps.Zero, one = TOps.Broadcast(1f);
+        TVector one = TOps.Broadcast(1f);
         TVector i = TOps.Load(gates + j), f = TOps.Load(gates + hidden + j), g = TOps.Load(gates + 2 * hidden + j), o = TOps.Load(gates + 3 * hidden + j);
-        TVector tc = TanhOperator.Invoke<TOps, TVector>(TOps.Load(c + j), zero, zero, zero);
+        TVector tc = GateFunctions.Tanh<TOps, TVector>(TOps.Load(c + j));
         TVector dhj = TOps.Load(dh + j);
         // dc = dcNext + dh * o * (1 - tanh(c)^2)
         TVector dc = TOps.MultiplyAdd(TOps.Multiply(dhj, o), TOps.Subtract(one, TOps.Multiply(tc, tc)), TOps.Load(dcNext + j));

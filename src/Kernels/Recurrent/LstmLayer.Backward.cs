@@ -36,6 +36,9 @@ public static partial class LstmLayer
         Span<float> dcNext = workspace.Slice(t * n * (g4 + h) + 2 * n * h, n * h);
         Span<float> zeros = workspace.Slice(t * n * (g4 + h) + 3 * n * h, n * h);
         zeros.Clear();
+        // Every step's dh_{t-1} = dGates_t W_hh reads the same weights: packed once for all steps and threads.
+        Span<float> packedWeights = workspace.Slice(t * n * (g4 + h) + 4 * n * h, PackedGemm.PackedSize(h, g4));
+        PackedGemm.PackB(Transpose.No, h, g4, recurrentWeights, h, packedWeights);
         dhNext.Clear();
         dcNext.Clear();
         ReadOnlySpan<float> h0 = initialHidden.IsEmpty ? zeros : initialHidden;
@@ -43,11 +46,12 @@ public static partial class LstmLayer
         unsafe
         {
             fixed (float* pH0 = h0, pC0 = c0, pWhh = recurrentWeights, pHidden = hidden, pCell = cell, pGates = gates,
-                   pDHidden = dHidden, pDGates = dGates, pHPrev = hPrevAll, pDh = dh, pDhNext = dhNext, pDcNext = dcNext)
+                   pDHidden = dHidden, pDGates = dGates, pHPrev = hPrevAll, pDh = dh, pDhNext = dhNext, pDcNext = dcNext,
+                   pPacked = packedWeights)
             fixed (int* pLengths = lengths)
             {
                 var pointers = new StepPointers(pH0, pC0, pWhh, pHidden, pCell, pGates, lengths.IsEmpty ? null : pLengths);
-                var gradients = new GradientPointers(pDHidden, pDGates, pHPrev, pDh, pDhNext, pDcNext);
+                var gradients = new GradientPointers(pDHidden, pDGates, pHPrev, pDh, pDhNext, pDcNext, pPacked, packedWeights.Length);
                 if (SplitsRows(shape))
                     BackwardRowsInParallel(shape, pointers, gradients);
                 else
@@ -91,8 +95,8 @@ public static partial class LstmLayer
                     d.Dh + (long)b * h, d.DcNext + (long)b * h, dGate, h);
             }
             // dh_{t-1} = dGates_t W_hh; padded rows pass their gradient straight through instead.
-            Gemm.Gemm.Multiply(Transpose.No, Transpose.No, rows, h, g4, 1f, new ReadOnlySpan<float>(dStep + (long)b0 * g4, rows * g4), g4,
-                new ReadOnlySpan<float>(p.RecurrentWeights, g4 * h), h, 0f, new Span<float>(d.DhNext + (long)b0 * h, rows * h), h);
+            PackedGemm.Multiply(Transpose.No, rows, h, g4, 1f, new ReadOnlySpan<float>(dStep + (long)b0 * g4, rows * g4), g4,
+                new ReadOnlySpan<float>(d.PackedWeights, d.PackedLength), 0f, new Span<float>(d.DhNext + (long)b0 * h, rows * h), h);
             for (int b = b0; b < b1; b++)
             {
                 if (p.Lengths != null && s >= p.Lengths[b])

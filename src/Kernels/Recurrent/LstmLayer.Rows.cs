@@ -14,9 +14,16 @@ public static partial class LstmLayer
     }
 
     /// <summary>Raw addresses of the backward buffers.</summary>
-    private readonly unsafe struct GradientPointers(float* dHidden, float* dGates, float* hPrev, float* dh, float* dhNext, float* dcNext)
+    private readonly unsafe struct GradientPointers(float* dHidden, float* dGates, float* hPrev, float* dh, float* dhNext, float* dcNext,
+        float* packedWeights, int packedLength)
     {
         public readonly float* DHidden = dHidden, DGates = dGates, HPrev = hPrev, Dh = dh, DhNext = dhNext, DcNext = dcNext;
+
+        /// <summary>W_hh as the (4H, H) right operand of dh = dGates W_hh, packed once by <see cref="PackedGemm.PackB"/>.</summary>
+        public readonly float* PackedWeights = packedWeights;
+
+        /// <summary>Floats at <see cref="PackedWeights"/>.</summary>
+        public readonly int PackedLength = packedLength;
     }
 
     /// <summary>Whether to split batch rows across threads: only when the recurrence is big enough to pay for the hand-off.</summary>
@@ -28,8 +35,8 @@ public static partial class LstmLayer
 
     // The split lives in methods of its own: a lambda's captured locals are allocated on entry to the scope that
     // declares them, so capturing in the kernels themselves would allocate on every call, inline ones too.
-    private static unsafe void ForwardRowsInParallel(LstmShape shape, StepPointers pointers, bool transposed) =>
-        KernelParallel.ForRanges(shape.Batch, (b0, b1) => ForwardSteps(shape, pointers, transposed, b0, b1));
+    private static unsafe void ForwardRowsInParallel(LstmShape shape, StepPointers pointers, bool packed, int weightLength) =>
+        KernelParallel.ForRanges(shape.Batch, (b0, b1) => ForwardSteps(shape, pointers, packed, weightLength, b0, b1));
 
     private static unsafe void BackwardRowsInParallel(LstmShape shape, StepPointers pointers, GradientPointers gradients) =>
         KernelParallel.ForRanges(shape.Batch, (b0, b1) => BackwardSteps(shape, pointers, gradients, b0, b1));

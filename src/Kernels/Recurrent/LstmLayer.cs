@@ -12,11 +12,13 @@ namespace MLNet.Extensions.Kernels.Recurrent;
 public static partial class LstmLayer
 {
     /// <summary>Floats of scratch space <see cref="Forward"/> needs.</summary>
-    public static int ForwardWorkspaceSize(in LstmShape shape) => 2 * shape.Batch * shape.HiddenSize + shape.GateSize * shape.HiddenSize;
+    public static int ForwardWorkspaceSize(in LstmShape shape) =>
+        2 * shape.Batch * shape.HiddenSize + PackedGemm.PackedSize(shape.GateSize, shape.HiddenSize);
 
     /// <summary>Floats of scratch space <see cref="Backward"/> needs.</summary>
     public static int BackwardWorkspaceSize(in LstmShape shape) =>
-        shape.Steps * shape.Batch * (shape.GateSize + shape.HiddenSize) + 4 * shape.Batch * shape.HiddenSize;
+        shape.Steps * shape.Batch * (shape.GateSize + shape.HiddenSize) + 4 * shape.Batch * shape.HiddenSize
+        + PackedGemm.PackedSize(shape.HiddenSize, shape.GateSize);
 
     /// <summary>
     /// Runs all T steps. input (T,N,F); initialHidden/initialCell (N,H) or empty for zeros; lengths (N) or empty for all T.
@@ -38,20 +40,15 @@ public static partial class LstmLayer
         zeros.Clear();
         ReadOnlySpan<float> h0 = initialHidden.IsEmpty ? zeros[..(n * h)] : initialHidden;
         ReadOnlySpan<float> c0 = initialCell.IsEmpty ? zeros[(n * h)..] : initialCell;
-        // The per-step products read W_hh^T; stored transposed (H, 4H) once here, every step packs it with contiguous
-        // copies instead of a strided gather.
-        // A few rows (scoring one sequence) take the unpacked dot-product path instead, where the copy would dominate.
-        bool transposed = n >= 8;
+        // The per-step products read W_hh^T: packed once here for all steps (and threads), instead of by every step's GEMM.
+        // A few rows (scoring one sequence) take the unpacked dot-product path instead, where packing would dominate.
+        bool packed = n >= 8;
         ReadOnlySpan<float> recurrent = recurrentWeights;
-        if (transposed)
+        if (packed)
         {
-            Span<float> recurrentTransposed = workspace.Slice(2 * n * h, g4 * h);
-            for (int row = 0; row < g4; row++)
-            {
-                for (int col = 0; col < h; col++)
-                    recurrentTransposed[col * g4 + row] = recurrentWeights[row * h + col];
-            }
-            recurrent = recurrentTransposed;
+            Span<float> packedWeights = workspace.Slice(2 * n * h, PackedGemm.PackedSize(g4, h));
+            PackedGemm.PackB(Transpose.Yes, g4, h, recurrentWeights, h, packedWeights);
+            recurrent = packedWeights;
         }
         for (int r = 0; r < t * n; r++)
             bias.CopyTo(gates.Slice(r * g4, g4));
@@ -64,15 +61,18 @@ public static partial class LstmLayer
                 var pointers = new StepPointers(pH0, pC0, pWhh, pHidden, pCell, pGates, lengths.IsEmpty ? null : pLengths);
                 // Sequences are independent through time, so the batch is split across threads for the whole recurrence.
                 if (SplitsRows(shape))
-                    ForwardRowsInParallel(shape, pointers, transposed);
+                    ForwardRowsInParallel(shape, pointers, packed, recurrent.Length);
                 else
-                    ForwardSteps(shape, pointers, transposed, 0, shape.Batch);
+                    ForwardSteps(shape, pointers, packed, recurrent.Length, 0, shape.Batch);
             }
         }
     }
 
-    /// <summary>All steps for batch rows [b0, b1): the recurrent GEMM on those rows, then the fused cell update.</summary>
-    private static unsafe void ForwardSteps(in LstmShape shape, in StepPointers p, bool transposedWeights, int b0, int b1)
+    /// <summary>
+    /// All steps for batch rows [b0, b1): the recurrent GEMM on those rows (weights packed by <see cref="PackedGemm.PackB"/>,
+    /// or as stored), then the fused cell update.
+    /// </summary>
+    private static unsafe void ForwardSteps(in LstmShape shape, in StepPointers p, bool packedWeights, int weightLength, int b0, int b1)
     {
         int n = shape.Batch, h = shape.HiddenSize, g4 = shape.GateSize, rows = b1 - b0;
         for (int s = 0; s < shape.Steps; s++)
@@ -80,9 +80,13 @@ public static partial class LstmLayer
             float* hPrev = s == 0 ? p.H0 : p.Hidden + (long)(s - 1) * n * h;
             float* cPrev = s == 0 ? p.C0 : p.Cell + (long)(s - 1) * n * h;
             float* step = p.Gates + (long)s * n * g4;
-            Gemm.Gemm.Multiply(Transpose.No, transposedWeights ? Transpose.No : Transpose.Yes, rows, g4, h, 1f,
-                new ReadOnlySpan<float>(hPrev + (long)b0 * h, rows * h), h,
-                new ReadOnlySpan<float>(p.RecurrentWeights, g4 * h), transposedWeights ? g4 : h, 1f, new Span<float>(step + (long)b0 * g4, rows * g4), g4);
+            var hRows = new ReadOnlySpan<float>(hPrev + (long)b0 * h, rows * h);
+            var gateRows = new Span<float>(step + (long)b0 * g4, rows * g4);
+            var weights = new ReadOnlySpan<float>(p.RecurrentWeights, weightLength);
+            if (packedWeights)
+                PackedGemm.Multiply(Transpose.No, rows, g4, h, 1f, hRows, h, weights, 1f, gateRows, g4);
+            else
+                Gemm.Gemm.Multiply(Transpose.No, Transpose.Yes, rows, g4, h, 1f, hRows, h, weights, h, 1f, gateRows, g4);
             for (int b = b0; b < b1; b++)
             {
                 float* gate = step + (long)b * g4;

@@ -6,7 +6,7 @@ using MLNet.Extensions.Kernels.Convolution;
 namespace MLNet.Extensions.Benchmarks.Convolution;
 
 /// <summary>
-/// Per-pass times of the LeNet convolutions (batch 64) with GFLOPS and their share of the machine's FMA peak, measured
+/// Per-pass times of the LeNet convolutions (batch 64 unless told) with GFLOPS and their share of the machine's FMA peak, measured
 /// in the same run (all kernel threads running 12 independent FMA chains at once), so a shared machine's load shows in
 /// both. Prints the median and the best of many repetitions.
 /// </summary>
@@ -14,16 +14,20 @@ public static class ConvolutionProfile
 {
     private const int Repetitions = 60;
 
-    /// <summary>Runs the profile with <paramref name="threads"/> kernel threads (the configured count when 0).</summary>
-    public static void Run(int threads = 0)
+    /// <summary>
+    /// Runs the profile with <paramref name="threads"/> kernel threads (the configured count when 0) on batches of
+    /// <paramref name="batch"/> images (16 is what each data-parallel training worker hands a layer).
+    /// </summary>
+    public static void Run(int threads = 0, int batch = 64)
     {
         if (threads > 0)
             KernelSettings.ThreadCount = threads;
         threads = KernelSettings.ThreadCount;
         double peak = FmaPeak(threads);
         Console.WriteLine($"FMA peak ({threads} threads, {KernelSettings.EffectiveVectorWidth}): {peak:F0} GFLOPS");
-        Profile("conv 1->16 5x5 pad 2 on 28x28", new Conv2dShape(64, 1, 28, 28, 16, 5, 5, 1, 1, 2, 2), peak);
-        Profile("conv 16->32 5x5 pad 2 on 14x14", new Conv2dShape(64, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2), peak);
+        Console.WriteLine($"batch {batch}");
+        Profile("conv 1->16 5x5 pad 2 on 28x28", new Conv2dShape(batch, 1, 28, 28, 16, 5, 5, 1, 1, 2, 2), peak);
+        Profile("conv 16->32 5x5 pad 2 on 14x14", new Conv2dShape(batch, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2), peak);
     }
 
     private static void Profile(string name, Conv2dShape s, double peak)
@@ -42,7 +46,10 @@ public static class ConvolutionProfile
 
     private static void Report(string pass, double flops, double peak, Action body)
     {
-        for (int i = 0; i < 20; i++)
+        // Warm up for half a second, not a fixed count: tiered JIT promotes a method ~100 ms after its 30th call, so
+        // 20 calls of a 1 ms pass left the timed runs half on Tier-0 code (the 1->16 forward's median was 3x its best).
+        long warmStart = Stopwatch.GetTimestamp();
+        for (int i = 0; i < 20 || Stopwatch.GetElapsedTime(warmStart).TotalMilliseconds < 500; i++)
             body();
         var times = new double[Repetitions];
         for (int i = 0; i < Repetitions; i++)

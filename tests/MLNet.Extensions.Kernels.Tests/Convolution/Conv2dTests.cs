@@ -39,6 +39,10 @@ public class Conv2dTests
         new(2, 8, 15, 16, 11, 6, 4, 1, 1, 2, 1),
         new(3, 4, 12, 12, 9, 3, 3, 2, 2, 1, 1),
         new(2, 20, 9, 9, 8, 4, 4, 3, 1, 0, 2),
+        // Stride 1 with rows of 15 and 32 outputs: the AVX2 row panels (RowPatchGemm), with a last panel of 15 of 16
+        // columns, two depth blocks (K = 270) and M = 11 and 30 (partial 6-row tiles) forward and backward.
+        new(2, 30, 6, 15, 11, 3, 3, 1, 1, 1, 1),
+        new(1, 2, 5, 32, 7, 3, 5, 1, 1, 1, 2),
     ];
 
     [Theory]

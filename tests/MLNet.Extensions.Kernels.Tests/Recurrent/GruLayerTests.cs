@@ -202,7 +202,7 @@ public class GruLayerTests
     {
         var s = new GruShape(1, 2, 3, 4); // F = 3, H = 4, 3H = 12
         void Forward(GruShape shape, int input = 6, int wIh = 36, int wHh = 48, int bIh = 12, int bHh = 12, int h0 = 0,
-            int[]? lengths = null, int hidden = 8, int cache = 32, int workspace = 100) =>
+            int[]? lengths = null, int hidden = 8, int cache = 32, int workspace = 200) =>
             GruLayer.Forward(shape, new float[input], new float[wIh], new float[wHh], new float[bIh], new float[bHh], new float[h0],
                 lengths ?? [], new float[hidden], new float[cache], new float[workspace]);
         Forward(s); // the defaults are valid
@@ -225,7 +225,7 @@ public class GruLayerTests
     {
         var s = new GruShape(1, 2, 3, 4);
         void Backward(int dHidden = 8, int dInput = 6, int dWIh = 36, int dWHh = 48, int dBIh = 12, int dBHh = 12, int dH0 = 4,
-            int workspace = 100, int cache = 32) =>
+            int workspace = 500, int cache = 32) =>
             GruLayer.Backward(s, new float[6], new float[36], new float[48], [], [], new float[8], new float[cache], new float[dHidden],
                 new float[dInput], new float[dWIh], new float[dWHh], new float[dBIh], new float[dBHh], new float[dH0], new float[workspace]);
         Backward(); // the defaults are valid

@@ -32,8 +32,9 @@ public class NetworkNamespaceTests
             File.SetUnixFileMode(agent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
+            // Each "host" has one slot, so Open MPI would bind both ranks to core 0 of the one real machine: unbound, they get both cores.
             WorkerRun two = MpiWorkerProcess.Run("ip", ["netns", "exec", pair.First, MpiWorkerProcess.Mpirun(),
-                "--allow-run-as-root", "--oversubscribe", "--mca", "plm_rsh_agent", agent,
+                "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "--mca", "plm_rsh_agent", agent,
                 "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", pair.Subnet, "--mca", "oob_tcp_if_include", pair.Subnet,
                 "--host", $"{pair.FirstAddress}:1,{pair.SecondAddress}:1", "-np", "2",
                 "dotnet", MpiWorkerProcess.WorkerPath(), "cnn"]);

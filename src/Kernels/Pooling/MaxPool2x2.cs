@@ -1,0 +1,228 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace MLNet.Extensions.Kernels.Pooling;
+
+/// <summary>
+/// Max pooling with the common 2x2 window, stride 2, no padding: 8 (AVX2) or 4 (SSE4.1) outputs of a row at a time,
+/// the row's last block overlapping the previous one (same values, same places) so no scalar tail is needed once a
+/// row has a whole vector of outputs. Winners and values are bit-identical to the scalar loop for inputs without NaN:
+/// each pair is decided by the sign of its difference, left before right and top before bottom.
+/// </summary>
+internal static unsafe class MaxPool2x2
+{
+    /// <summary>Whether <paramref name="s"/> is this window: 2x2, stride 2, no padding.</summary>
+    public static bool Applies(in Pool2dShape s) => s.WindowHeight == 2 && s.WindowWidth == 2 && s.StrideHeight == 2
+        && s.StrideWidth == 2 && s.PadHeight == 0 && s.PadWidth == 0;
+
+    private static bool UseAvx2(int ow) => ow >= 8 && Avx2.IsSupported && KernelSettings.EffectiveVectorWidth >= VectorWidth.Bits256;
+
+    private static bool UseSse(int ow) => ow >= 4 && Sse41.IsSupported && KernelSettings.EffectiveVectorWidth >= VectorWidth.Bits128;
+
+    /// <summary>output := window maxima of input; argmax := each winner's index within its (H*W) plane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(in Pool2dShape shape, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax)
+    {
+        int oh = shape.OutHeight, ow = shape.OutWidth, w = shape.Width, plane = shape.Height * w, planes = shape.Batch * shape.Channels;
+        bool avx2 = UseAvx2(ow), sse = !avx2 && UseSse(ow);
+        fixed (float* pIn = input, pOut = output)
+        fixed (int* pArg = argmax)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                float* image = pIn + (long)p * plane;
+                float* o = pOut + (long)p * oh * ow;
+                int* arg = pArg + (long)p * oh * ow;
+                for (int y = 0; y < oh; y++)
+                {
+                    int rowStart = 2 * y * w;
+                    if (avx2)
+                        RowAvx2(image, rowStart, w, ow, o + y * ow, arg + y * ow);
+                    else if (sse)
+                        RowSse(image, rowStart, w, ow, o + y * ow, arg + y * ow);
+                    else
+                        RowScalar(image, rowStart, w, ow, o + y * ow, arg + y * ow);
+                }
+            }
+        }
+    }
+
+    private static void RowScalar(float* image, int rowStart, int w, int ow, float* o, int* arg)
+    {
+        float* top = image + rowStart, bottom = top + w;
+        for (int x = 0; x < ow; x++)
+        {
+            // Branch-free: winners come from sign bits, because data-dependent branches mispredict about half the
+            // time here and cost more than the compares.
+            int i = 2 * x;
+            float a = top[i], b = top[i + 1], c = bottom[i], d = bottom[i + 1];
+            int takeB = SignBit(a - b), takeD = SignBit(c - d);
+            float upper = MathF.Max(a, b), lower = MathF.Max(c, d);
+            int upperAt = rowStart + i + takeB, lowerAt = rowStart + w + i + takeD;
+            int takeLower = SignBit(upper - lower);
+            o[x] = MathF.Max(upper, lower);
+            arg[x] = upperAt + takeLower * (lowerAt - upperAt);
+        }
+    }
+
+    /// <summary>1 when <paramref name="difference"/> is negative (the second operand won), else 0; ties keep the first.</summary>
+    private static int SignBit(float difference) => (int)((uint)BitConverter.SingleToInt32Bits(difference) >> 31);
+
+    /// <summary>
+    /// 8 outputs per step: even/odd columns are split by an in-lane shuffle, which leaves outputs in the order
+    /// 0 1 4 5 2 3 6 7, so the plane indices are built in that order and both results are put right by one permute.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowAvx2(float* image, int rowStart, int w, int ow, float* o, int* arg)
+    {
+        float* top = image + rowStart, bottom = top + w;
+        Vector256<int> lanes = Vector256.Create(0, 2, 8, 10, 4, 6, 12, 14);
+        Vector256<int> down = Vector256.Create(w);
+        for (int x = 0; ; x += 8)
+        {
+            int at = Math.Min(x, ow - 8), i = 2 * at;
+            Vector256<float> t0 = Avx.LoadVector256(top + i), t1 = Avx.LoadVector256(top + i + 8);
+            Vector256<float> b0 = Avx.LoadVector256(bottom + i), b1 = Avx.LoadVector256(bottom + i + 8);
+            Vector256<float> a = Avx.Shuffle(t0, t1, 0x88), b = Avx.Shuffle(t0, t1, 0xDD);
+            Vector256<float> c = Avx.Shuffle(b0, b1, 0x88), d = Avx.Shuffle(b0, b1, 0xDD);
+            Vector256<float> ab = Avx.Subtract(a, b), cd = Avx.Subtract(c, d);
+            Vector256<float> upper = Avx.BlendVariable(a, b, ab), lower = Avx.BlendVariable(c, d, cd);
+            Vector256<float> ul = Avx.Subtract(upper, lower);
+            Vector256<int> corner = Avx2.Add(lanes, Vector256.Create(rowStart + i));
+            Vector256<int> upperAt = Avx2.Add(corner, Avx2.ShiftRightLogical(ab.AsInt32(), 31));
+            Vector256<int> lowerAt = Avx2.Add(Avx2.Add(corner, down), Avx2.ShiftRightLogical(cd.AsInt32(), 31));
+            Vector256<float> best = Avx.BlendVariable(upper, lower, ul);
+            Vector256<int> winner = Avx.BlendVariable(upperAt.AsSingle(), lowerAt.AsSingle(), ul).AsInt32();
+            Avx.Store(o + at, Avx2.Permute4x64(best.AsDouble(), 0xD8).AsSingle());
+            Avx.Store(arg + at, Avx2.Permute4x64(winner.AsInt64(), 0xD8).AsInt32());
+            if (at == ow - 8)
+                break;
+        }
+    }
+
+    /// <summary>4 outputs per step: the shuffle splits even and odd columns in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowSse(float* image, int rowStart, int w, int ow, float* o, int* arg)
+    {
+        float* top = image + rowStart, bottom = top + w;
+        Vector128<int> lanes = Vector128.Create(0, 2, 4, 6), down = Vector128.Create(w);
+        for (int x = 0; ; x += 4)
+        {
+            int at = Math.Min(x, ow - 4), i = 2 * at;
+            Vector128<float> t0 = Sse.LoadVector128(top + i), t1 = Sse.LoadVector128(top + i + 4);
+            Vector128<float> b0 = Sse.LoadVector128(bottom + i), b1 = Sse.LoadVector128(bottom + i + 4);
+            Vector128<float> a = Sse.Shuffle(t0, t1, 0x88), b = Sse.Shuffle(t0, t1, 0xDD);
+            Vector128<float> c = Sse.Shuffle(b0, b1, 0x88), d = Sse.Shuffle(b0, b1, 0xDD);
+            Vector128<float> ab = Sse.Subtract(a, b), cd = Sse.Subtract(c, d);
+            Vector128<float> upper = Sse41.BlendVariable(a, b, ab), lower = Sse41.BlendVariable(c, d, cd);
+            Vector128<float> ul = Sse.Subtract(upper, lower);
+            Vector128<int> corner = Sse2.Add(lanes, Vector128.Create(rowStart + i));
+            Vector128<int> upperAt = Sse2.Add(corner, Sse2.ShiftRightLogical(ab.AsInt32(), 31));
+            Vector128<int> lowerAt = Sse2.Add(Sse2.Add(corner, down), Sse2.ShiftRightLogical(cd.AsInt32(), 31));
+            Sse.Store(o + at, Sse41.BlendVariable(upper, lower, ul));
+            Sse2.Store(arg + at, Sse41.BlendVariable(upperAt.AsSingle(), lowerAt.AsSingle(), ul).AsInt32());
+            if (at == ow - 4)
+                break;
+        }
+    }
+
+    /// <summary>
+    /// dInput := dOutput routed to each window's winner, written window by window (the windows tile the input, so no
+    /// clear and no scatter is needed; only an odd last row or column, which no window covers, is cleared first).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward(in Pool2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax, Span<float> dInput)
+    {
+        int oh = shape.OutHeight, ow = shape.OutWidth, w = shape.Width, plane = shape.Height * w, planes = shape.Batch * shape.Channels;
+        bool avx2 = UseAvx2(ow), sse = !avx2 && UseSse(ow);
+        if ((shape.Height & 1) != 0 || (w & 1) != 0)
+            dInput.Clear();
+        fixed (float* pDOut = dOutput, pDIn = dInput)
+        fixed (int* pArg = argmax)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                float* image = pDIn + (long)p * plane;
+                float* g = pDOut + (long)p * oh * ow;
+                int* arg = pArg + (long)p * oh * ow;
+                for (int y = 0; y < oh; y++)
+                {
+                    int rowStart = 2 * y * w;
+                    if (avx2)
+                        BackRowAvx2(image, rowStart, w, ow, g + y * ow, arg + y * ow);
+                    else if (sse)
+                        BackRowSse(image, rowStart, w, ow, g + y * ow, arg + y * ow);
+                    else
+                        BackRowScalar(image, rowStart, w, ow, g + y * ow, arg + y * ow);
+                }
+            }
+        }
+    }
+
+    private static void BackRowScalar(float* image, int rowStart, int w, int ow, float* g, int* arg)
+    {
+        for (int x = 0; x < ow; x++)
+        {
+            int corner = rowStart + 2 * x, winner = arg[x];
+            float v = g[x] + 0f;
+            image[corner] = winner == corner ? v : 0f;
+            image[corner + 1] = winner == corner + 1 ? v : 0f;
+            image[corner + w] = winner == corner + w ? v : 0f;
+            image[corner + w + 1] = winner == corner + w + 1 ? v : 0f;
+        }
+    }
+
+    /// <summary>8 windows per step: the four masked gradients are interleaved back into two rows of 16 floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BackRowAvx2(float* image, int rowStart, int w, int ow, float* g, int* arg)
+    {
+        Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), down = Vector256.Create(w);
+        for (int x = 0; ; x += 8)
+        {
+            int at = Math.Min(x, ow - 8), i = rowStart + 2 * at;
+            // + 0 turns a -0 gradient into +0, as the scatter into a cleared buffer (0 + v) did.
+            Vector256<float> v = Avx.Add(Avx.LoadVector256(g + at), Vector256<float>.Zero);
+            Vector256<int> winner = Avx.LoadVector256(arg + at);
+            Vector256<int> corner = Avx2.Add(lanes, Vector256.Create(i)), below = Avx2.Add(corner, down);
+            Vector256<float> tl = Avx.And(Avx2.CompareEqual(winner, corner).AsSingle(), v);
+            Vector256<float> tr = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(corner, one)).AsSingle(), v);
+            Vector256<float> bl = Avx.And(Avx2.CompareEqual(winner, below).AsSingle(), v);
+            Vector256<float> br = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(below, one)).AsSingle(), v);
+            Vector256<float> topLow = Avx.UnpackLow(tl, tr), topHigh = Avx.UnpackHigh(tl, tr);
+            Vector256<float> bottomLow = Avx.UnpackLow(bl, br), bottomHigh = Avx.UnpackHigh(bl, br);
+            float* top = image + i, bottom = top + w;
+            Avx.Store(top, Avx.Permute2x128(topLow, topHigh, 0x20));
+            Avx.Store(top + 8, Avx.Permute2x128(topLow, topHigh, 0x31));
+            Avx.Store(bottom, Avx.Permute2x128(bottomLow, bottomHigh, 0x20));
+            Avx.Store(bottom + 8, Avx.Permute2x128(bottomLow, bottomHigh, 0x31));
+            if (at == ow - 8)
+                break;
+        }
+    }
+
+    /// <summary>4 windows per step, as <see cref="BackRowAvx2"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BackRowSse(float* image, int rowStart, int w, int ow, float* g, int* arg)
+    {
+        Vector128<int> lanes = Vector128.Create(0, 2, 4, 6), one = Vector128.Create(1), down = Vector128.Create(w);
+        for (int x = 0; ; x += 4)
+        {
+            int at = Math.Min(x, ow - 4), i = rowStart + 2 * at;
+            Vector128<float> v = Sse.Add(Sse.LoadVector128(g + at), Vector128<float>.Zero);
+            Vector128<int> winner = Sse2.LoadVector128(arg + at);
+            Vector128<int> corner = Sse2.Add(lanes, Vector128.Create(i)), below = Sse2.Add(corner, down);
+            Vector128<float> tl = Sse.And(Sse2.CompareEqual(winner, corner).AsSingle(), v);
+            Vector128<float> tr = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(corner, one)).AsSingle(), v);
+            Vector128<float> bl = Sse.And(Sse2.CompareEqual(winner, below).AsSingle(), v);
+            Vector128<float> br = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(below, one)).AsSingle(), v);
+            float* top = image + i, bottom = top + w;
+            Sse.Store(top, Sse.UnpackLow(tl, tr));
+            Sse.Store(top + 4, Sse.UnpackHigh(tl, tr));
+            Sse.Store(bottom, Sse.UnpackLow(bl, br));
+            Sse.Store(bottom + 4, Sse.UnpackHigh(bl, br));
+            if (at == ow - 4)
+                break;
+        }
+    }
+}
