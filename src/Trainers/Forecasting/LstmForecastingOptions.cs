@@ -9,7 +9,11 @@ namespace MLNet.Extensions.Trainers.Forecasting;
 /// </summary>
 public sealed record LstmForecastingOptions : NetworkTrainingOptions
 {
-    /// <summary>Sets forecaster defaults: gradient clipping on, smaller batches than classifiers use.</summary>
+    /// <summary>
+    /// Sets the forecaster defaults that differ from the classifiers' (README "Defaults" lists them side by side): gradient
+    /// clipping on (recurrent), batches of 32 and 60 epochs, because one series gives few windows per epoch (741 months make
+    /// about 22 batches) and 10 epochs of them are too few gradient steps.
+    /// </summary>
     public LstmForecastingOptions()
     {
         GradientClipNorm = 5f;

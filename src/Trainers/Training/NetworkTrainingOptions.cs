@@ -7,14 +7,14 @@ namespace MLNet.Extensions.Trainers.Training;
 /// </summary>
 public abstract record NetworkTrainingOptions
 {
-    /// <summary>Defaults shared by the trainers and their catalog methods.</summary>
+    /// <summary>Defaults shared by the trainers and their catalog methods; README "Defaults" lists where a trainer differs and why.</summary>
     public static class Defaults
     {
         /// <summary>Default label column.</summary>
         public const string LabelColumnName = "Label";
         /// <summary>Default feature column.</summary>
         public const string FeatureColumnName = "Features";
-        /// <summary>Default epochs.</summary>
+        /// <summary>Default epochs (the forecaster, which sees few windows per epoch, uses 60; README "Defaults").</summary>
         public const int Epochs = 10;
         /// <summary>Default mini-batch size.</summary>
         public const int BatchSize = 64;

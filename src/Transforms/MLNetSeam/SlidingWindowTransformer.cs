@@ -18,10 +18,11 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
 {
     internal const string LoaderSignature = "MLNetExtSlidingWindow";
 
-    // Version history: 0x00010001 initial; 0x00010002 checksummed payload.
+    // Version history: 0x00010001 initial; 0x00010002 checksummed payload; 0x00010003 target feature index.
     private const uint ChecksummedVersion = 0x00010002;
+    private const uint TargetFeatureVersion = 0x00010003;
 
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXSLWN", ChecksummedVersion, 0x00010001, LoaderSignature);
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXSLWN", TargetFeatureVersion, 0x00010001, LoaderSignature);
 
     private readonly IHost _host;
 
@@ -48,6 +49,7 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         int features = FeaturesOf(inputSchema, Options.InputColumnName);
+        Options.ValidateTargetFeature(features);
         if (features != FeaturesPerStep)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Column '{Options.InputColumnName}' has {features} values per row; this transformer was fitted on {FeaturesPerStep}.");
@@ -55,7 +57,7 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
         builder.AddColumns(inputSchema);
         builder.AddColumn(Options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, Options.WindowSize, FeaturesPerStep));
         if (Options.TargetColumnName is string target)
-            builder.AddColumn(target, FeaturesPerStep == 1 ? NumberDataViewType.Single : new VectorDataViewType(NumberDataViewType.Single, FeaturesPerStep));
+            builder.AddColumn(target, FeaturesPerStep == 1 || Options.TargetFeatureIndex is not null ? NumberDataViewType.Single : new VectorDataViewType(NumberDataViewType.Single, FeaturesPerStep));
         return builder.ToSchema();
     }
 
@@ -71,7 +73,8 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
         throw new InvalidOperationException("A sliding window depends on earlier rows, so there is no row-to-row mapper.");
 
     // Binary format: ChecksummedPayload of (string input, output; bool + string target; int32 window, horizon, stride,
-    // differencing, featuresPerStep; byte allowNonFinite); before 0x00010002 the same fields bare, without the flag.
+    // differencing, featuresPerStep; byte allowNonFinite; from 0x00010003 int32 targetFeature, -1 for the whole step);
+    // before 0x00010002 the same fields bare, without the flag.
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ctx.CheckAtModel();
@@ -91,6 +94,7 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
         w.Write(Options.DifferencingOrder);
         w.Write(FeaturesPerStep);
         w.Write((byte)(Options.AllowNonFiniteValues ? 1 : 0));
+        w.Write(Options.TargetFeatureIndex ?? -1);
     }
 
     internal static SlidingWindowTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
@@ -126,11 +130,19 @@ public sealed class SlidingWindowTransformer : ITransformer, ICanSaveModel
                 if (allow > 1)
                     throw new InvalidDataException($"SlidingWindowTransformer: the saved non-finite flag is {allow}; expected 0 or 1.");
                 options = options with { AllowNonFiniteValues = allow == 1 };
+                if (ctx.Header.ModelVerWritten >= TargetFeatureVersion)
+                {
+                    int targetFeature = r.ReadInt32();
+                    if (targetFeature < -1)
+                        throw new InvalidDataException($"SlidingWindowTransformer: the saved target feature index is {targetFeature}; expected -1 or more.");
+                    options = options with { TargetFeatureIndex = targetFeature < 0 ? null : targetFeature };
+                }
                 ChecksummedPayload.CheckFullyRead(r, nameof(SlidingWindowTransformer));
             }
             options.Validate();
             if (features < 1)
                 throw new InvalidDataException($"SlidingWindowTransformer: {features} features per step is invalid.");
+            options.ValidateTargetFeature(features);
             return new SlidingWindowTransformer(env, options, features);
         }
         catch (Exception e) when (e is ArgumentException or EndOfStreamException)

@@ -117,9 +117,10 @@ internal sealed class SlidingWindowDataView : SeriesDataView
         {
             if (index == 0)
                 return VectorGetter(_window);
-            if (_features == 1)
+            if (_features == 1 || _options.TargetFeatureIndex is not null)
             {
-                ValueGetter<float> scalar = (ref float value) => value = _target[0];
+                int f = _options.TargetFeatureIndex ?? 0;
+                ValueGetter<float> scalar = (ref float value) => value = _target[f];
                 return scalar;
             }
             return VectorGetter(_target);

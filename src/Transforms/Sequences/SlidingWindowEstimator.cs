@@ -26,6 +26,7 @@ public sealed class SlidingWindowEstimator : IEstimator<SlidingWindowTransformer
     {
         ArgumentNullException.ThrowIfNull(input);
         int features = SlidingWindowTransformer.FeaturesOf(input.Schema, Options.InputColumnName);
+        Options.ValidateTargetFeature(features);
         long count = input.GetRowCount() ?? CountUpTo(input, Options.History);
         if (count < Options.History)
             throw new ArgumentException(
@@ -54,7 +55,8 @@ public sealed class SlidingWindowEstimator : IEstimator<SlidingWindowTransformer
         var columns = inputSchema.ToDictionary(c => c.Name);
         columns[Options.OutputColumnName] = SchemaShapes.Column(Options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
         if (Options.TargetColumnName is string target)
-            columns[target] = SchemaShapes.Column(target, column.Kind, NumberDataViewType.Single, false);
+            columns[target] = SchemaShapes.Column(target,
+                Options.TargetFeatureIndex is null ? column.Kind : SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
         return new SchemaShape(columns.Values);
     }
 }

@@ -17,6 +17,13 @@ public sealed record SlidingWindowOptions
     /// <summary>The target column (the value Horizon steps after the window), or null for none.</summary>
     public string? TargetColumnName { get; init; }
 
+    /// <summary>
+    /// For a vector series (e.g. the target and its covariates joined with ML.NET's Concatenate), the feature whose value
+    /// Horizon steps later becomes the target, as a Single; null (the default) makes the target the whole step vector.
+    /// The window always holds every feature.
+    /// </summary>
+    public int? TargetFeatureIndex { get; init; }
+
     /// <summary>Steps per window.</summary>
     public int WindowSize { get; init; } = 12;
 
@@ -48,8 +55,18 @@ public sealed record SlidingWindowOptions
             throw new ArgumentException($"Option Horizon is {Horizon}; expected at least 1.", nameof(Horizon));
         if (Stride < 1)
             throw new ArgumentException($"Option Stride is {Stride}; expected at least 1.", nameof(Stride));
+        if (TargetFeatureIndex is < 0)
+            throw new ArgumentException($"Option TargetFeatureIndex is {TargetFeatureIndex}; expected null or a feature index from 0.", nameof(TargetFeatureIndex));
         if (DifferencingOrder is < 0 or > 2)
             throw new ArgumentException($"Option DifferencingOrder is {DifferencingOrder}; expected 0, 1 or 2.", nameof(DifferencingOrder));
+    }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when <see cref="TargetFeatureIndex"/> is outside a series of <paramref name="features"/> values per step.</summary>
+    internal void ValidateTargetFeature(int features)
+    {
+        if (TargetFeatureIndex is int index && index >= features)
+            throw new ArgumentOutOfRangeException(nameof(TargetFeatureIndex), index,
+                $"Option TargetFeatureIndex is {index}, but the series column '{InputColumnName}' has {features} value(s) per row; expected 0 to {features - 1}.");
     }
 
     /// <summary>Raw rows consumed before the first window is complete.</summary>

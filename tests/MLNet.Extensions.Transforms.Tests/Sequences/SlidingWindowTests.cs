@@ -65,6 +65,32 @@ public class SlidingWindowTests
     }
 
     [Fact]
+    public void TargetFeatureIndexGivesAScalarTargetFromOneFeatureAndKeepsEveryFeatureInTheWindow()
+    {
+        var mlContext = new MLContext();
+        IDataView data = mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, 6).Select(t => new VectorPoint { Value = [t * t, -t] }));
+        var options = new SlidingWindowOptions { WindowSize = 2, Horizon = 1, TargetColumnName = "Target", TargetFeatureIndex = 0, DifferencingOrder = 1 };
+        ITransformer model = mlContext.Transforms.SlidingWindow(options).Fit(data);
+        IDataView windows = model.Transform(data);
+        Assert.Equal(NumberDataViewType.Single, windows.Schema["Target"].Type);
+        // First differences: feature 0 is t^2 -> 2t - 1 (1, 3, 5, ...), feature 1 is -t -> -1.
+        Assert.Equal(new float[] { 1, -1, 3, -1 }, windows.GetColumn<float[]>("Window").First());
+        Assert.Equal(new float[] { 5, 7, 9 }, windows.GetColumn<float>("Target").ToArray());
+
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        ITransformer loaded = new MLContext().Model.Load(stream, out _);
+        Assert.Equal(new float[] { 5, 7, 9 }, loaded.Transform(data).GetColumn<float>("Target").ToArray());
+
+        var outside = Assert.ThrowsAny<ArgumentException>(() => mlContext.Transforms.SlidingWindow(options with { TargetFeatureIndex = 2 }).Fit(data));
+        Assert.Contains("TargetFeatureIndex is 2", outside.Message);
+        Assert.Contains("'Value' has 2 value(s) per row; expected 0 to 1", outside.Message);
+        var negative = Assert.Throws<ArgumentException>(() => mlContext.Transforms.SlidingWindow(options with { TargetFeatureIndex = -1 }));
+        Assert.Contains("TargetFeatureIndex", negative.Message);
+    }
+
+    [Fact]
     public void SavesAndLoadsWithThePipeline()
     {
         var mlContext = new MLContext();
