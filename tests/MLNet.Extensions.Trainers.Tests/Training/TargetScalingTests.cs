@@ -70,6 +70,32 @@ public class TargetScalingTests
         Assert.Equal(scores, loaded.Transform(test).GetColumn<float>("Score").ToArray());
     }
 
+    [Theory]
+    [InlineData(0L)] // streamed: ML.NET's TrainTestSplit, then a pass over the training part
+    [InlineData(1L << 30)] // held in memory: a seeded split of the kept rows
+    public void TargetMomentsComeFromTheTrainingRowsOnlyWhenValidationIsSplitOff(long inMemoryLimit)
+    {
+        // One outlier among 200 small targets: the moments of all rows have mean ~500, those of any training part without
+        // it a mean near the small targets', and with it at least 1e5 / 180 ~ 555; moments over all rows would give ~500
+        // (with ValidationFraction 0 this test fails so: "fitted target mean 500.006; the mean over all rows is 500.006").
+        var mlContext = new MLContext(seed: 1);
+        SequenceRow[] rows = Sequences.Make(200, 5, 5, 21);
+        rows[17].Target = 1e5f;
+        double allMean = rows.Average(r => (double)r.Target);
+        var model = mlContext.Regression.Trainers.Lstm(Options(standardize: true) with
+        {
+            Epochs = 1,
+            ValidationFraction = 0.25f,
+            InMemoryDataLimitBytes = inMemoryLimit,
+        }).Fit(View(mlContext, rows));
+
+        double fittedMean = model.Model.TargetStandardization!.Value.Mean[0];
+        double smallMax = rows.Where((_, i) => i != 17).Max(r => (double)r.Target);
+        bool withoutOutlier = fittedMean <= smallMax, withOutlier = fittedMean >= 1e5 / 180;
+        Assert.True(withoutOutlier || withOutlier, $"fitted target mean {fittedMean:G6}; the mean over all rows is {allMean:G6}");
+        Assert.True(Math.Abs(fittedMean - allMean) > 40, $"fitted target mean {fittedMean:G6} is that of all rows ({allMean:G6})");
+    }
+
     [Fact]
     public void ATrainingSessionKeepsTheScalingOfItsFit()
     {
