@@ -140,13 +140,15 @@ internal sealed class TrainingLoop
                     dOut = dOutputs.AsSpan(0, outputs.Length);
                     loss = _loss.Compute(batch, outputs, dOut, out _);
                 }
+                buffer.ZeroGradients();
+                if (batch.Count > 0)
+                    network.Backward(batch, dOut);
+                // Summed after the backward pass, not before it: the ranks then meet once per step (here, and the gradient's
+                // allreduce right after finds them together), so a rank slowed for a moment is waited for once, not twice.
                 if (_parallel is not null)
                     (loss, batchSamples) = _parallel.SumLoss(loss, batch.Count);
                 if (!double.IsFinite(loss))
                     throw Diverged(epoch, loss, batch);
-                buffer.ZeroGradients();
-                if (batch.Count > 0)
-                    network.Backward(batch, dOut);
                 _parallel?.AverageGradients(buffer.Gradients, batch.Count, batchSamples);
                 if (_options.GradientClipNorm > 0)
                     GradientClipping.ClipByGlobalNorm(buffer.Gradients, _options.GradientClipNorm);
