@@ -41,6 +41,15 @@ internal interface ISimd<TVector>
     /// <summary>Lane-wise maximum.</summary>
     static abstract TVector Max(TVector a, TVector b);
 
+    /// <summary>Lane-wise minimum.</summary>
+    static abstract TVector Min(TVector a, TVector b);
+
+    /// <summary>Lane-wise round toward negative infinity.</summary>
+    static abstract TVector Floor(TVector x);
+
+    /// <summary>value * 2^n per lane, for integral n in [-126, 127] (the result's exponent is built directly, no rounding).</summary>
+    static abstract TVector ScaleByPowerOfTwo(TVector value, TVector n);
+
     /// <summary>Lane-wise a &gt; 0 ? whenPositive : otherwise.</summary>
     static abstract TVector SelectPositive(TVector a, TVector whenPositive, TVector otherwise);
 
