@@ -170,15 +170,19 @@ public abstract class NetworkTrainerBase<TTransformer, TModel> : TrainerEstimato
         long rowBytes = InMemoryRows.BytesPerRow(layout.Size, targetSize, multiclass, weighted);
         long? knownRows = train.GetRowCount();
         InMemoryRows? memory = limit > 0 && !(knownRows * rowBytes > limit) ? new InMemoryRows(layout.Size, targetSize, multiclass, weighted, limit, knownRows) : null;
+        // With a split, the moments and counts are those of the training part, taken once the split is known.
+        bool split = splitValidation && validation is null && options.ValidationFraction > 0;
         long rows = Validate(train, options, layout, outputs, "training", weightColumn, batch =>
         {
-            moments?.Add(batch);
-            if (counts is not null)
-                CountClasses(batch, counts);
+            if (!split)
+            {
+                moments?.Add(batch);
+                if (counts is not null)
+                    CountClasses(batch, counts);
+            }
             if (memory is not null && !memory.TryAppend(batch))
                 memory = null; // Past the limit (the row count was unknown): stream instead, freeing what was kept.
         });
-        bool split = splitValidation && validation is null && options.ValidationFraction > 0;
         int seed = ResolveSeed(options);
         var mlContext = new MLContext(seed);
         long trainRows = rows;
