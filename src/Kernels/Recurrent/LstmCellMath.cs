@@ -24,6 +24,21 @@ internal static unsafe class LstmCellMath
     }
 
     /// <summary>
+    /// For scoring, from pre-activations without bias: c := f c + i g in place and h := o tanh(c), with the bias added to
+    /// each gate here; the activated gates are not kept.
+    /// </summary>
+    public static void Infer(float* gates, float* bias, float* c, float* h, int hidden)
+    {
+        switch (KernelSettings.EffectiveVectorWidth)
+        {
+            case VectorWidth.Bits512: Infer<Simd512, Vector512<float>>(gates, bias, c, h, hidden); break;
+            case VectorWidth.Bits256: Infer<Simd256, Vector256<float>>(gates, bias, c, h, hidden); break;
+            case VectorWidth.Bits128: Infer<Simd128, Vector128<float>>(gates, bias, c, h, hidden); break;
+            default: Infer<SimdScalar, float>(gates, bias, c, h, hidden); break;
+        }
+    }
+
+    /// <summary>
     /// From dh (gradient at h, including the recurrent part) and dcNext (gradient at c from the next step): writes the
     /// pre-activation gate gradients dGates and replaces dcNext with the gradient at cPrev.
     /// </summary>
@@ -62,6 +77,30 @@ internal static unsafe class LstmCellMath
         TOps.Store(g, gates + 2 * hidden + j);
         TOps.Store(o, gates + 3 * hidden + j);
         TVector cell = TOps.MultiplyAdd(f, TOps.Load(cPrev + j), TOps.Multiply(i, g));
+        TOps.Store(cell, c + j);
+        TOps.Store(TOps.Multiply(o, GateFunctions.Tanh<TOps, TVector>(cell)), h + j);
+    }
+
+    private static void Infer<TOps, TVector>(float* gates, float* bias, float* c, float* h, int hidden)
+        where TOps : ISimd<TVector>
+        where TVector : struct
+    {
+        int w = TOps.Count, j = 0;
+        for (; j <= hidden - w; j += w)
+            InferLanes<TOps, TVector>(gates, bias, c, h, hidden, j);
+        for (; j < hidden; j++)
+            InferLanes<SimdScalar, float>(gates, bias, c, h, hidden, j);
+    }
+
+    private static void InferLanes<TOps, TVector>(float* gates, float* bias, float* c, float* h, int hidden, int j)
+        where TOps : ISimd<TVector>
+        where TVector : struct
+    {
+        TVector i = GateFunctions.Sigmoid<TOps, TVector>(TOps.Add(TOps.Load(gates + j), TOps.Load(bias + j)));
+        TVector f = GateFunctions.Sigmoid<TOps, TVector>(TOps.Add(TOps.Load(gates + hidden + j), TOps.Load(bias + hidden + j)));
+        TVector g = GateFunctions.Tanh<TOps, TVector>(TOps.Add(TOps.Load(gates + 2 * hidden + j), TOps.Load(bias + 2 * hidden + j)));
+        TVector o = GateFunctions.Sigmoid<TOps, TVector>(TOps.Add(TOps.Load(gates + 3 * hidden + j), TOps.Load(bias + 3 * hidden + j)));
+        TVector cell = TOps.MultiplyAdd(f, TOps.Load(c + j), TOps.Multiply(i, g));
         TOps.Store(cell, c + j);
         TOps.Store(TOps.Multiply(o, GateFunctions.Tanh<TOps, TVector>(cell)), h + j);
     }

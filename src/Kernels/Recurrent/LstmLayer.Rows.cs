@@ -44,6 +44,15 @@ public static partial class LstmLayer
     private static void Validate(in LstmShape s, int input, int inputWeights, int recurrentWeights, int initialHidden, int initialCell,
         ReadOnlySpan<int> lengths, int hidden, int cell, int gates)
     {
+        ValidateInputs(s, input, inputWeights, recurrentWeights, initialHidden, initialCell, lengths);
+        int steps = s.Steps * s.Batch * s.HiddenSize;
+        if (hidden != steps || cell != steps || gates != 4 * steps)
+            throw new ArgumentException($"hidden, cell and gates must have {steps}, {steps} and {4 * steps} elements.");
+    }
+
+    private static void ValidateInputs(in LstmShape s, int input, int inputWeights, int recurrentWeights, int initialHidden,
+        int initialCell, ReadOnlySpan<int> lengths)
+    {
         if (s.Batch < 1 || s.Steps < 1 || s.InputSize < 1 || s.HiddenSize < 1)
             throw new ArgumentException($"Invalid LSTM shape {s}.", nameof(s));
         if (input != s.Steps * s.Batch * s.InputSize)
@@ -58,8 +67,5 @@ public static partial class LstmLayer
         if (initialCell != 0 && initialCell != state)
             throw new ArgumentException($"initialCell has {initialCell} elements; expected {state} or none.", nameof(initialCell));
         SequenceLengths.Validate(lengths, s.Batch, s.Steps);
-        int steps = s.Steps * state;
-        if (hidden != steps || cell != steps || gates != 4 * steps)
-            throw new ArgumentException($"hidden, cell and gates must have {steps}, {steps} and {4 * steps} elements.");
     }
 }

@@ -41,7 +41,18 @@ internal sealed class LstmRecurrentLayer : RecurrentLayer
     protected override int CellWorkspaceSize(int batch)
     {
         var shape = new LstmShape(batch, Steps, Features, Hidden);
-        return Math.Max(LstmLayer.ForwardWorkspaceSize(shape), LstmLayer.BackwardWorkspaceSize(shape));
+        return Math.Max(LstmLayer.InferWorkspaceSize(shape), Math.Max(LstmLayer.ForwardWorkspaceSize(shape), LstmLayer.BackwardWorkspaceSize(shape)));
+    }
+
+    // A few rows (one sequence from a PredictionEngine) keep the latency path of CellForward, which reads the weights unpacked.
+    protected override bool InfersWithoutCaches(int batch) => batch >= 8;
+
+    protected override void CellInfer(int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<int> steps,
+        Span<float> final, int finalStride, Span<float> hidden, Span<float> workspace)
+    {
+        var shape = new LstmShape(batch, Steps, Features, Hidden);
+        LstmLayer.Infer(shape, x, parameters[..(GateSize * Features)], parameters.Slice(GateSize * Features, GateSize * Hidden),
+            parameters.Slice(GateSize * (Features + Hidden), GateSize), steps, final, finalStride, hidden, workspace);
     }
 
     public override void Initialize(Span<float> parameters, Span<float> state, ref KernelRandom random)

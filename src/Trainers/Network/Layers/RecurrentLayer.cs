@@ -53,6 +53,17 @@ internal abstract class RecurrentLayer : Layer
     protected abstract void CellForward(int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<int> steps,
         Span<float> hidden, Span<float> cellCache, Span<float> workspace);
 
+    /// <summary>Whether scoring a batch of this size takes <see cref="CellInfer"/>, which keeps no caches for a backward pass.</summary>
+    protected virtual bool InfersWithoutCaches(int batch) => false;
+
+    /// <summary>
+    /// Runs one direction for scoring: each sequence's final state to <paramref name="final"/> (row b at
+    /// b * <paramref name="finalStride"/>) and, when <paramref name="hidden"/> is not empty, every step's (T, N, H).
+    /// </summary>
+    protected virtual void CellInfer(int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<int> steps,
+        Span<float> final, int finalStride, Span<float> hidden, Span<float> workspace) =>
+        throw new NotSupportedException($"{CellName} has no scoring path without caches.");
+
     /// <summary>Backpropagates one direction: dInput (T, N, F) is written when not empty; parameter gradients accumulate.</summary>
     protected abstract void CellBackward(int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<int> steps,
         ReadOnlySpan<float> hidden, ReadOnlySpan<float> cellCache, ReadOnlySpan<float> dHidden, Span<float> dInput,
@@ -85,31 +96,34 @@ internal abstract class RecurrentLayer : Layer
         Span<float> reversed = Directions == 2 ? context.Cache.Slice(SequenceFloats(n, f), SequenceFloats(n, f)) : Span<float>.Empty;
         if (Directions == 2)
             ReverseWithinLengths(timeMajor, reversed, steps, n, f);
+        Span<float> kernelScratch = context.Workspace[(Directions * (SequenceFloats(n, h) + SequenceFloats(n, f)))..];
+        if (!context.Training && InfersWithoutCaches(n))
+        {
+            for (int d = 0; d < Directions; d++)
+            {
+                DirectionCache(context.Cache, n, d, out Span<float> hidden, out _);
+                // With every step wanted, the final states are the last step's rows, written twice with the same values.
+                if (ReturnSequences)
+                    CellInfer(n, d == 0 ? timeMajor : reversed, DirectionParameters(context.Parameters, d), steps,
+                        hidden[((t - 1) * n * h)..], h, hidden, kernelScratch);
+                else
+                    CellInfer(n, d == 0 ? timeMajor : reversed, DirectionParameters(context.Parameters, d), steps,
+                        output[(d * h)..], h * Directions, Span<float>.Empty, kernelScratch);
+            }
+            if (ReturnSequences)
+                WriteSequences(context, n, steps, output);
+            return;
+        }
         for (int d = 0; d < Directions; d++)
         {
             DirectionCache(context.Cache, n, d, out Span<float> hidden, out Span<float> cellCache);
             CellForward(n, d == 0 ? timeMajor : reversed, DirectionParameters(context.Parameters, d), steps, hidden, cellCache,
-                context.Workspace[(Directions * (SequenceFloats(n, h) + SequenceFloats(n, f)))..]);
+                kernelScratch);
         }
 
         if (ReturnSequences)
         {
-            int width = h * Directions;
-            DirectionCache(context.Cache, n, 0, out Span<float> forward, out _);
-            Span<float> backward = Span<float>.Empty;
-            if (Directions == 2)
-                DirectionCache(context.Cache, n, 1, out backward, out _);
-            output.Clear();
-            for (int b = 0; b < n; b++)
-            {
-                for (int s = 0; s < t; s++)
-                {
-                    Span<float> target = output.Slice((b * t + s) * width, width);
-                    forward.Slice((s * n + b) * h, h).CopyTo(target);
-                    if (Directions == 2 && s < steps[b])
-                        backward.Slice(((steps[b] - 1 - s) * n + b) * h, h).CopyTo(target.Slice(h, h));
-                }
-            }
+            WriteSequences(context, n, steps, output);
             return;
         }
         // Padded steps hold the state, so the state after the batch's last step is each sequence's final state.
@@ -118,6 +132,27 @@ internal abstract class RecurrentLayer : Layer
             DirectionCache(context.Cache, n, d, out Span<float> hidden, out _);
             for (int b = 0; b < n; b++)
                 hidden.Slice(((t - 1) * n + b) * h, h).CopyTo(output.Slice(b * h * Directions + d * h, h));
+        }
+    }
+
+    /// <summary>Every step's hidden state of each direction, from the time-major caches to (N, T, H·directions).</summary>
+    private void WriteSequences(in LayerContext context, int n, ReadOnlySpan<int> steps, Span<float> output)
+    {
+        int t = Steps, h = Hidden, width = h * Directions;
+        DirectionCache(context.Cache, n, 0, out Span<float> forward, out _);
+        Span<float> backward = Span<float>.Empty;
+        if (Directions == 2)
+            DirectionCache(context.Cache, n, 1, out backward, out _);
+        output.Clear();
+        for (int b = 0; b < n; b++)
+        {
+            for (int s = 0; s < t; s++)
+            {
+                Span<float> target = output.Slice((b * t + s) * width, width);
+                forward.Slice((s * n + b) * h, h).CopyTo(target);
+                if (Directions == 2 && s < steps[b])
+                    backward.Slice(((steps[b] - 1 - s) * n + b) * h, h).CopyTo(target.Slice(h, h));
+            }
         }
     }
 
