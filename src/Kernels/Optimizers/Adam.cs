@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using MLNet.Extensions.Kernels.Primitives;
+
 namespace MLNet.Extensions.Kernels.Optimizers;
 
 /// <summary>Adam and AdamW over a flat parameter buffer.</summary>
@@ -21,16 +24,55 @@ public static class Adam
         if (gradients.Length != parameters.Length || firstMoment.Length != parameters.Length || secondMoment.Length != parameters.Length)
             throw new ArgumentException("gradients and both moments must match parameters in length.");
         float c1 = 1f - MathF.Pow(beta1, step), c2 = 1f - MathF.Pow(beta2, step);
-        for (int i = 0; i < parameters.Length; i++)
+        var rule = new Rule(learningRate, beta1, beta2, epsilon, weightDecay, decoupledWeightDecay, c1, c2);
+        unsafe
         {
-            float g = gradients[i];
-            if (decoupledWeightDecay)
-                parameters[i] *= 1f - learningRate * weightDecay;
-            else
-                g += weightDecay * parameters[i];
-            firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * g;
-            secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * g * g;
-            parameters[i] -= learningRate * (firstMoment[i] / c1) / (MathF.Sqrt(secondMoment[i] / c2) + epsilon);
+            fixed (float* p = parameters, g = gradients, m = firstMoment, v = secondMoment)
+            {
+                switch (KernelSettings.EffectiveVectorWidth)
+                {
+                    case VectorWidth.Bits512: Run<Simd512, Vector512<float>>(rule, p, g, m, v, parameters.Length); break;
+                    case VectorWidth.Bits256: Run<Simd256, Vector256<float>>(rule, p, g, m, v, parameters.Length); break;
+                    case VectorWidth.Bits128: Run<Simd128, Vector128<float>>(rule, p, g, m, v, parameters.Length); break;
+                    default: Run<SimdScalar, float>(rule, p, g, m, v, parameters.Length); break;
+                }
+            }
         }
+    }
+
+    /// <summary>The step's constants: the hyperparameters and the two bias corrections.</summary>
+    private readonly record struct Rule(float LearningRate, float Beta1, float Beta2, float Epsilon, float WeightDecay,
+        bool Decoupled, float Correction1, float Correction2);
+
+    // Every lane runs the scalar definition's operations in its order (no fused multiply-adds), so each width gives the
+    // same floats and a trained model does not depend on the machine's SIMD width.
+    private static unsafe void Run<TOps, TVector>(in Rule r, float* p, float* g, float* m, float* v, int length)
+        where TOps : ISimd<TVector>
+        where TVector : struct
+    {
+        int w = TOps.Count, i = 0;
+        for (; i <= length - w; i += w)
+            Lanes<TOps, TVector>(r, p + i, g + i, m + i, v + i);
+        for (; i < length; i++)
+            Lanes<SimdScalar, float>(r, p + i, g + i, m + i, v + i);
+    }
+
+    private static unsafe void Lanes<TOps, TVector>(in Rule r, float* p, float* g, float* m, float* v)
+        where TOps : ISimd<TVector>
+        where TVector : struct
+    {
+        TVector parameter = TOps.Load(p), gradient = TOps.Load(g);
+        if (r.Decoupled)
+            parameter = TOps.Multiply(parameter, TOps.Broadcast(1f - r.LearningRate * r.WeightDecay));
+        else
+            gradient = TOps.Add(gradient, TOps.Multiply(TOps.Broadcast(r.WeightDecay), parameter));
+        TVector first = TOps.Add(TOps.Multiply(TOps.Broadcast(r.Beta1), TOps.Load(m)), TOps.Multiply(TOps.Broadcast(1 - r.Beta1), gradient));
+        TVector second = TOps.Add(TOps.Multiply(TOps.Broadcast(r.Beta2), TOps.Load(v)),
+            TOps.Multiply(TOps.Multiply(TOps.Broadcast(1 - r.Beta2), gradient), gradient));
+        TOps.Store(first, m);
+        TOps.Store(second, v);
+        TVector step = TOps.Divide(TOps.Multiply(TOps.Broadcast(r.LearningRate), TOps.Divide(first, TOps.Broadcast(r.Correction1))),
+            TOps.Add(TOps.Sqrt(TOps.Divide(second, TOps.Broadcast(r.Correction2))), TOps.Broadcast(r.Epsilon)));
+        TOps.Store(TOps.Subtract(parameter, step), p);
     }
 }
