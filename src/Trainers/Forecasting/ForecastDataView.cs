@@ -13,7 +13,7 @@ internal sealed class ForecastDataView : SeriesDataView
     private readonly LstmForecastingTransformer _parent;
 
     public ForecastDataView(LstmForecastingTransformer parent, IDataView input, DataViewSchema schema)
-        : base(parent.Host, input, schema, parent.InputColumnName, keepsEveryRow: true)
+        : base(parent.Host, input, schema, [parent.InputColumnName], keepsEveryRow: true)
     {
         _parent = parent;
     }
