@@ -145,7 +145,10 @@ public sealed class CovariateForecasterTests
         Row[] rows = Series(60);
         var mlContext = new MLContext(seed: 1);
         IDataView data = mlContext.Data.LoadFromEnumerable(rows);
-        LstmForecastEngine withCovariates = mlContext.Forecasting.ForecastByLstm(Options(nameof(Row.Driver)) with { Epochs = 1 }).Fit(data).CreateForecastEngine();
+        LstmForecastingTransformer model = mlContext.Forecasting.ForecastByLstm(Options(nameof(Row.Driver)) with { Epochs = 1 }).Fit(data);
+        var bareHistory = Assert.Throws<InvalidOperationException>(() => model.CreateForecastEngine([1f, 2f]));
+        Assert.Contains("call Update(target, covariates) with 1 covariate value(s)", bareHistory.Message);
+        LstmForecastEngine withCovariates = model.CreateForecastEngine();
         var bare = Assert.Throws<InvalidOperationException>(() => withCovariates.Update(1f));
         Assert.Contains("1 covariate(s) ('Driver')", bare.Message);
         var tooMany = Assert.Throws<ArgumentException>(() => withCovariates.Update(1f, 2f, 3f));
