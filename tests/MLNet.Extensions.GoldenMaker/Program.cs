@@ -21,6 +21,7 @@ Golden.LstmClassifier(folder);
 Golden.LstmRegression(folder);
 Golden.Forecaster(folder);
 Golden.Featurizer(folder);
+Golden.SlidingWindow(folder);
 return 0;
 
 /// <summary>A row of features with a key label of three classes (0-2: LoadFromEnumerable shifts them to keys 1-3).</summary>
@@ -55,6 +56,13 @@ internal sealed class ImageRow
 internal sealed class SeriesPoint
 {
     public float Value { get; set; }
+}
+
+/// <summary>One step of a series of two features.</summary>
+internal sealed class VectorPoint
+{
+    [VectorType(2)]
+    public float[] Value { get; set; } = [];
 }
 
 /// <summary>The golden models: each trains in a second or two on small synthetic data.</summary>
@@ -176,6 +184,25 @@ internal static class Golden
         ITransformer model = pipeline.Fit(train);
         Save(folder, "featurizer-v1", mlContext, model, train.Schema, test.Select(r => r.Features),
             Lines(model.Transform(mlContext.Data.LoadFromEnumerable(test)), "Learned"));
+    }
+
+    /// <summary>
+    /// SlidingWindow on a two-feature series with differencing, stride and a target taken from feature 0. The scores are,
+    /// per output row, the window's values then the target.
+    /// </summary>
+    public static void SlidingWindow(string folder)
+    {
+        float[][] series = Enumerable.Range(0, 20).Select(t => new[] { 0.01f * t * t, MathF.Sin(t) }).ToArray();
+        var mlContext = new MLContext(seed: 1);
+        IDataView data = mlContext.Data.LoadFromEnumerable(series.Select(v => new VectorPoint { Value = v }));
+        ITransformer model = mlContext.Transforms.SlidingWindow(new SlidingWindowOptions
+        {
+            InputColumnName = nameof(VectorPoint.Value), OutputColumnName = "Window", TargetColumnName = "Target",
+            TargetFeatureIndex = 0, WindowSize = 3, Horizon = 2, Stride = 2, DifferencingOrder = 1,
+        }).Fit(data);
+        IDataView windows = model.Transform(data);
+        string[] window = Lines(windows, "Window"), target = Lines(windows, "Target");
+        Save(folder, "sliding-window-v1", mlContext, model, data.Schema, series, window.Select((w, row) => $"{w} {target[row]}"));
     }
 
     private static void Save(string folder, string name, MLContext mlContext, ITransformer model, DataViewSchema schema,

@@ -9,6 +9,7 @@ internal sealed class ForecastSession
     {
         Predictor = model.Predictor.CreateSession();
         Window = new float[model.HistoryLength];
+        Input = model.Covariates.Count == 0 ? [] : new float[model.WindowSize * model.FeaturesPerStep];
         Output = new float[model.Predictor.OutputSize];
     }
 
@@ -17,6 +18,9 @@ internal sealed class ForecastSession
 
     /// <summary>The recent values, differenced and standardized into the window in place.</summary>
     public float[] Window { get; }
+
+    /// <summary>The window interleaved with the standardized covariates, step by step (empty without covariates, when the window is the input).</summary>
+    public float[] Input { get; }
 
     /// <summary>The network's outputs (the last Horizon are the forecast).</summary>
     public float[] Output { get; }

@@ -11,16 +11,19 @@ namespace MLNet.Extensions.Trainers.Forecasting;
 
 /// <summary>
 /// A trained forecaster, made of the steps a forecast runs through: <see cref="Windowing"/> (differencing and the window),
-/// <see cref="Scaling"/> (standardization learned in Fit), <see cref="Predictor"/> (the LSTM that maps the last window of the
-/// modelled series to the next <c>Horizon</c> values, the predictor every network model uses) and <see cref="Bounds"/>.
+/// <see cref="Scaling"/> (standardization learned in Fit), <see cref="Covariates"/> (the standardized columns read beside
+/// the target at each step, if any), <see cref="Predictor"/> (the LSTM that maps the last window of the modelled series and
+/// covariates to the next <c>Horizon</c> values, the predictor every network model uses) and <see cref="Bounds"/>.
 /// Immutable apart from the history a loader attaches.
 /// </summary>
 internal sealed class LstmForecastModel
 {
-    public LstmForecastModel(ForecastWindowing windowing, ForecastScaling scaling, NetworkPredictor predictor, ForecastBounds bounds)
+    public LstmForecastModel(ForecastWindowing windowing, ForecastScaling scaling, ForecastCovariates covariates, NetworkPredictor predictor,
+        ForecastBounds bounds)
     {
         Windowing = windowing;
         Scaling = scaling;
+        Covariates = covariates;
         Predictor = predictor;
         Bounds = bounds;
     }
@@ -31,7 +34,10 @@ internal sealed class LstmForecastModel
     /// <summary>Mean and scale of the modelled series.</summary>
     public ForecastScaling Scaling { get; }
 
-    /// <summary>The network: WindowSize steps of 1 feature to Horizon outputs (per step when trained on every step).</summary>
+    /// <summary>Covariate columns and their statistics (none for a univariate forecaster).</summary>
+    public ForecastCovariates Covariates { get; }
+
+    /// <summary>The network: WindowSize steps of <see cref="FeaturesPerStep"/> features to Horizon outputs (per step when trained on every step).</summary>
     public NetworkPredictor Predictor { get; }
 
     /// <summary>Half-widths of the bounds per horizon step.</summary>
@@ -39,6 +45,9 @@ internal sealed class LstmForecastModel
 
     /// <summary>Past values read per forecast.</summary>
     public int WindowSize => Windowing.WindowSize;
+
+    /// <summary>Inputs per step: the modelled target, then each covariate.</summary>
+    public int FeaturesPerStep => 1 + Covariates.Count;
 
     /// <summary>Values forecast at once.</summary>
     public int Horizon => Windowing.Horizon;
@@ -56,9 +65,12 @@ internal sealed class LstmForecastModel
         set => Predictor.History = value;
     }
 
-    /// <summary>Trains on <paramref name="series"/> (time order); throws naming the problem when it is too short or not finite.</summary>
-    public static LstmForecastModel Train(ReadOnlySpan<float> series, LstmForecastingOptions options, Action<string> log,
-        Action<TrainingProgress>? progress, Action? checkCancelled = null)
+    /// <summary>
+    /// Trains on <paramref name="series"/> (time order) and, when the options name covariates, <paramref name="covariates"/>
+    /// (the same rows, <c>CovariateColumnNames.Length</c> values each); throws naming the problem when they are too short or not finite.
+    /// </summary>
+    public static LstmForecastModel Train(ReadOnlySpan<float> series, ReadOnlySpan<float> covariates, LstmForecastingOptions options,
+        Action<string> log, Action<TrainingProgress>? progress, Action? checkCancelled = null)
     {
         options.Validate();
         // Training and the residuals measured after it run on this call's thread count, not the process default.
@@ -72,9 +84,30 @@ internal sealed class LstmForecastModel
             if (!float.IsFinite(series[i]))
                 throw new ArgumentException($"Column '{options.InputColumnName}' has a non-finite value ({series[i]}) at row {i}.", nameof(series));
         }
+        string[] names = options.CovariateColumnNames;
+        int c = names.Length, f = 1 + c;
+        if (covariates.Length != series.Length * c)
+            throw new ArgumentException(
+                $"The covariates hold {covariates.Length} values; {series.Length} rows of {c} covariate(s) ({string.Join(", ", names)}) need {series.Length * c}.",
+                nameof(covariates));
+        for (int i = 0; i < covariates.Length; i++)
+        {
+            if (!float.IsFinite(covariates[i]))
+                throw new ArgumentException(
+                    $"Covariate column '{names[i % c]}' has a non-finite value ({covariates[i]}) at row {i / c}; the forecaster needs finite covariates " +
+                    "(replace missing values first).", nameof(covariates));
+        }
 
         var windowing = new ForecastWindowing(options.WindowSize, options.Horizon, options.DifferencingOrder);
         ForecastScaling scaling = ForecastScaling.Fit(windowing.Modelled(series), out float[] standardized);
+        ForecastCovariates covariateScaling = ForecastCovariates.Fit(names, covariates);
+        // The network reads, at modelled step j (raw row j + d), the standardized target then that row's covariates.
+        float[] inputs = standardized;
+        if (c > 0)
+        {
+            inputs = new float[standardized.Length * f];
+            covariateScaling.Interleave(standardized, covariates[(options.DifferencingOrder * c)..], inputs);
+        }
 
         int t = options.WindowSize, h = options.Horizon;
         int windows = standardized.Length - t - h + 1;
@@ -87,16 +120,16 @@ internal sealed class LstmForecastModel
                 $"Column '{options.InputColumnName}' leaves no training windows after holding out ValidationFraction {options.ValidationFraction} " +
                 $"and CalibrationFraction {options.CalibrationFraction} of its {windows} windows.", nameof(series));
 
-        TrainingMemory.Check(new InputLayout(TensorShape.Sequence(t, 1)), Stack(h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep),
+        TrainingMemory.Check(new InputLayout(TensorShape.Sequence(t, f)), Stack(h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep),
             options, nameof(LstmForecastingOptions.HiddenSize));
-        var network = CreateNetwork(t, h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep);
+        var network = CreateNetwork(t, f, h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep);
         // The estimator resolves an unset seed from its MLContext; a direct call without one keeps seed 0.
         ulong seed = (ulong)(options.Seed ?? 0);
         network.Initialize(seed);
         var trainable = new NetworkTrainable(network, options.BatchSize, seed + 1);
         bool everyStep = options.TrainOnEveryStep;
         int targets = network.OutputSize;
-        var batch = new TrainingBatch(options.BatchSize, t, targets);
+        var batch = new TrainingBatch(options.BatchSize, t * f, targets);
         var order = Enumerable.Range(0, training).ToArray();
         var random = new KernelRandom(seed + 2);
 
@@ -108,7 +141,7 @@ internal sealed class LstmForecastModel
                 for (int k = 0; k < batch.Count; k++)
                 {
                     int start = starts[begin + k];
-                    standardized.AsSpan(start, t).CopyTo(batch.Features.AsSpan(k * t, t));
+                    inputs.AsSpan(start * f, t * f).CopyTo(batch.Features.AsSpan(k * t * f, t * f));
                     // Step s predicts the h values after it; without every-step training only the last step does.
                     int firstStep = everyStep ? 0 : t - 1;
                     for (int step = firstStep; step < t; step++)
@@ -145,34 +178,48 @@ internal sealed class LstmForecastModel
             FeatureColumnName = options.InputColumnName,
             NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
         };
-        var pointForecaster = new LstmForecastModel(windowing, scaling, predictor, new ForecastBounds(options.ConfidenceLevel, new float[h]));
+        var pointForecaster = new LstmForecastModel(windowing, scaling, covariateScaling, predictor, new ForecastBounds(options.ConfidenceLevel, new float[h]));
         ForecastBounds bounds;
         if (heldOut > 0)
         {
             // The first h - 1 held-out windows share targets with the last training windows; calibrate after them.
             int first = training + Math.Min(h - 1, heldOut - 1);
-            bounds = ForecastBounds.Calibrate(options.ConfidenceLevel, pointForecaster.Errors(series, first, windows - first));
+            bounds = ForecastBounds.Calibrate(options.ConfidenceLevel, pointForecaster.Errors(series, covariates, first, windows - first));
             log($"Bounds calibrated on {windows - first} held-out windows: {options.ConfidenceLevel:P0} half-widths {string.Join(", ", bounds.HalfWidths.Select(w => w.ToString("G4")))}.");
         }
         else
         {
-            bounds = ForecastBounds.FromSpread(options.ConfidenceLevel, pointForecaster.Errors(series, 0, training)
+            bounds = ForecastBounds.FromSpread(options.ConfidenceLevel, pointForecaster.Errors(series, covariates, 0, training)
                 .Select(errors => (float)Math.Sqrt(errors.Sum(e => (double)e * e) / Math.Max(errors.Length, 1))).ToArray());
         }
-        return new LstmForecastModel(windowing, scaling, predictor, bounds);
+        return new LstmForecastModel(windowing, scaling, covariateScaling, predictor, bounds);
     }
 
     /// <summary>
     /// Writes the next <see cref="Horizon"/> values after <paramref name="recent"/> (its last <see cref="HistoryLength"/>
-    /// values are read) and, when the spans are not empty, the bounds.
+    /// values are read) and, when the spans are not empty, the bounds. <paramref name="recentCovariates"/> holds the
+    /// covariates of the same rows, <see cref="ForecastCovariates.Count"/> per row (its last WindowSize rows are read).
     /// </summary>
-    public void Forecast(ForecastSession session, ReadOnlySpan<float> recent, Span<float> forecast, Span<float> lower, Span<float> upper)
+    public void Forecast(ForecastSession session, ReadOnlySpan<float> recent, ReadOnlySpan<float> recentCovariates, Span<float> forecast,
+        Span<float> lower, Span<float> upper)
     {
         if (recent.Length < HistoryLength)
             throw new ArgumentException($"The forecaster needs the last {HistoryLength} values; it has {recent.Length}.", nameof(recent));
+        int c = Covariates.Count;
+        if (recentCovariates.Length < WindowSize * c)
+            throw new ArgumentException($"The forecaster needs the covariates of the last {WindowSize} rows ({WindowSize * c} values); it has {recentCovariates.Length}.",
+                nameof(recentCovariates));
         Span<float> window = Windowing.Window(recent, session.Window);
         Scaling.Standardize(window);
-        session.Predictor.Predict(window, session.Output);
+        if (c == 0)
+        {
+            session.Predictor.Predict(window, session.Output);
+        }
+        else
+        {
+            Covariates.Interleave(window, recentCovariates[^(WindowSize * c)..], session.Input);
+            session.Predictor.Predict(session.Input, session.Output);
+        }
         Span<float> values = forecast[..Horizon];
         session.Output.AsSpan(session.Output.Length - Horizon).CopyTo(values);
         Scaling.Restore(values);
@@ -184,9 +231,9 @@ internal sealed class LstmForecastModel
     /// <summary>A scratch area for <see cref="Forecast"/>; one per thread.</summary>
     public ForecastSession CreateSession() => new(this);
 
-    /// <summary>The forecaster's network: stacked LSTM layers over the window and a dense layer of Horizon outputs.</summary>
-    private static NeuralNetwork CreateNetwork(int window, int horizon, int hidden, int layers, bool everyStep) =>
-        new(new InputLayout(TensorShape.Sequence(window, 1)), Stack(horizon, hidden, layers, everyStep));
+    /// <summary>The forecaster's network: stacked LSTM layers over the window (target and covariates per step) and a dense layer of Horizon outputs.</summary>
+    private static NeuralNetwork CreateNetwork(int window, int features, int horizon, int hidden, int layers, bool everyStep) =>
+        new(new InputLayout(TensorShape.Sequence(window, features)), Stack(horizon, hidden, layers, everyStep));
 
     /// <summary>The layers of the forecaster's network (also how format-1 files rebuild it).</summary>
     internal static LayerStack Stack(int horizon, int hidden, int layers, bool everyStep) =>
@@ -196,7 +243,7 @@ internal sealed class LstmForecastModel
     /// The forecast errors (actual minus forecast) of <paramref name="count"/> windows from <paramref name="firstWindow"/>,
     /// per horizon step: element k holds step k's errors.
     /// </summary>
-    private float[][] Errors(ReadOnlySpan<float> series, int firstWindow, int count)
+    private float[][] Errors(ReadOnlySpan<float> series, ReadOnlySpan<float> covariates, int firstWindow, int count)
     {
         ForecastSession session = CreateSession();
         var forecast = new float[Horizon];
@@ -208,7 +255,7 @@ internal sealed class LstmForecastModel
             int end = start + HistoryLength;
             if (end + Horizon > series.Length)
                 break;
-            Forecast(session, series[start..end], forecast, [], []);
+            Forecast(session, series[start..end], covariates[(start * Covariates.Count)..(end * Covariates.Count)], forecast, [], []);
             for (int k = 0; k < Horizon; k++)
                 errors[k].Add(series[end + k] - forecast[k]);
         }

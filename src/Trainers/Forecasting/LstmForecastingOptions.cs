@@ -24,6 +24,15 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     /// <summary>The series column: one Single value per row, rows in time order.</summary>
     public string InputColumnName { get; init; } = "Value";
 
+    /// <summary>
+    /// Columns observed at each step beside the series (other measurements, calendar flags), each one Single value per row
+    /// in the same rows. At every step of the window the network reads the modelled target, then these in this order,
+    /// each standardized with a mean and scale learned in Fit (never differenced); it still forecasts only the series.
+    /// Only covariates up to the last row are read (past covariates), so Horizon steps ahead need no future values.
+    /// Empty (the default): a univariate forecaster.
+    /// </summary>
+    public string[] CovariateColumnNames { get; init; } = [];
+
     /// <summary>Column that receives the forecast vector of <see cref="Horizon"/> values.</summary>
     public string OutputColumnName { get; init; } = "Forecast";
 
@@ -84,6 +93,17 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
         string?[] outputs = [OutputColumnName, LowerBoundColumnName, UpperBoundColumnName];
         Require(outputs.OfType<string>().Distinct().Count() == outputs.OfType<string>().Count(), nameof(LowerBoundColumnName),
             $"'{LowerBoundColumnName}' (upper '{UpperBoundColumnName}', output '{OutputColumnName}')", "a name of its own, distinct from the other output columns");
+        Require(CovariateColumnNames is not null, nameof(CovariateColumnNames), "null", "an array of column names (empty for none)");
+        string[] covariates = CovariateColumnNames!;
+        Require(covariates.All(n => !string.IsNullOrWhiteSpace(n)), nameof(CovariateColumnNames),
+            $"[{string.Join(", ", covariates.Select(n => $"'{n}'"))}]", "column names, none empty");
+        string? repeated = covariates.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1)?.Key;
+        Require(repeated is null, nameof(CovariateColumnNames), $"'{repeated}' (named twice)", "each covariate column once");
+        Require(!covariates.Contains(InputColumnName), nameof(CovariateColumnNames), $"'{InputColumnName}'",
+            "columns other than the series column InputColumnName (the target is always read)");
+        string? output = covariates.FirstOrDefault(n => outputs.Contains(n));
+        Require(output is null, nameof(CovariateColumnNames), $"'{output}'",
+            $"input columns, not an output column (forecast '{OutputColumnName}', bounds '{LowerBoundColumnName}', '{UpperBoundColumnName}')");
         Require(WindowSize >= 1, nameof(WindowSize), WindowSize, "at least 1");
         Require(Horizon >= 1, nameof(Horizon), Horizon, "at least 1");
         Require(DifferencingOrder is 0 or 1, nameof(DifferencingOrder), DifferencingOrder, "0 or 1");

@@ -23,11 +23,13 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
     internal const string LoaderSignature = "MLNetExtLstmForecast";
 
     // Version history: 0x00010001 initial; 0x00010002 the network in the one network format (NetworkFormat); 0x00010003
-    // checksummed payload, history without timings; 0x00010004 the forecaster saved as its parts (ForecastModelFormat).
+    // checksummed payload, history without timings; 0x00010004 the forecaster saved as its parts (ForecastModelFormat);
+    // 0x00010005 covariates (a part of their own after the scaling).
     private const uint ChecksummedVersion = 0x00010003;
     private const uint PartsVersion = 0x00010004;
+    private const uint CovariatesVersion = 0x00010005;
 
-    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXLFCT", PartsVersion, 0x00010001, LoaderSignature, typeof(LstmForecastingTransformer));
+    private static VersionInfo GetVersionInfo() => ModelVersions.Create("MLNXLFCT", CovariatesVersion, 0x00010001, LoaderSignature, typeof(LstmForecastingTransformer));
 
     private readonly IHost _host;
 
@@ -49,6 +51,9 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
     /// <summary>The series column.</summary>
     public string InputColumnName { get; }
 
+    /// <summary>The covariate columns read beside the series at each step, in order (empty for a univariate forecaster).</summary>
+    public IReadOnlyList<string> CovariateColumnNames => Model.Covariates.Names;
+
     /// <summary>The forecast column.</summary>
     public string OutputColumnName { get; }
 
@@ -67,12 +72,21 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
     /// <summary>False: each row's output depends on the rows before it.</summary>
     public bool IsRowToRowMapper => false;
 
-    /// <summary>An engine primed with <paramref name="history"/> (the most recent observations, oldest first).</summary>
+    /// <summary>
+    /// An engine primed with <paramref name="history"/> (the most recent observations, oldest first). A forecaster with
+    /// covariates takes no bare history: prime it with <see cref="CreateForecastEngine(IDataView)"/> or Update(target, covariates).
+    /// </summary>
     public LstmForecastEngine CreateForecastEngine(IEnumerable<float>? history = null) => new(Model, history ?? []);
 
-    /// <summary>An engine primed with the last values of <paramref name="data"/>'s series column.</summary>
-    public LstmForecastEngine CreateForecastEngine(IDataView data) =>
-        new(Model, LstmForecastingEstimator.ReadSeries(data, InputColumnName).TakeLast(Model.HistoryLength));
+    /// <summary>An engine primed with the last rows of <paramref name="data"/>'s series column (and covariate columns).</summary>
+    public LstmForecastEngine CreateForecastEngine(IDataView data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        LstmForecastingEstimator.CheckCovariates(data.Schema, Model.Covariates.Names);
+        (float[] series, float[] covariates) = LstmForecastingEstimator.ReadSeries(data, InputColumnName, Model.Covariates.Names);
+        int keep = Math.Min(series.Length, Model.HistoryLength), c = Model.Covariates.Count;
+        return new(Model, series[^keep..], covariates.AsSpan((series.Length - keep) * c));
+    }
 
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
@@ -82,6 +96,7 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
         if (input is null || input.Value.Type != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"The series column '{InputColumnName}' must be a Single column of the input; it is {input?.Type.ToString() ?? "missing"}.");
+        LstmForecastingEstimator.CheckCovariates(inputSchema, Model.Covariates.Names);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
         var vector = new VectorDataViewType(NumberDataViewType.Single, Horizon);
@@ -105,7 +120,8 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
         new[] { OutputColumnName, LowerBoundColumnName, UpperBoundColumnName }.OfType<string>().ToArray();
 
     // Binary format: ChecksummedPayload of (string input, output; bool + string lower; bool + string upper;
-    // ForecastModelFormat, whose predictor part holds the history). 0x00010003 had LegacyForecastFormat and then
+    // ForecastModelFormat, whose predictor part holds the history and, from 0x00010005, whose covariates part names the
+    // covariate columns; 0x00010004 had no covariates part). 0x00010003 had LegacyForecastFormat and then
     // TrainingHistoryFormat in the payload; before it the same fields bare, the history with timings.
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
@@ -134,7 +150,7 @@ public sealed class LstmForecastingTransformer : ITransformer, ICanSaveModel
             LstmForecastModel model;
             if (version >= PartsVersion)
             {
-                model = ForecastModelFormat.Read(reader);
+                model = ForecastModelFormat.Read(reader, withCovariates: version >= CovariatesVersion);
             }
             else
             {

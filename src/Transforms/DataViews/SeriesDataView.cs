@@ -8,16 +8,17 @@ namespace MLNet.Extensions.Transforms.DataViews;
 /// <summary>
 /// A data view that appends columns computed from a series read in row order: one sequential cursor (no shuffling, no
 /// parallel cursors) that always reads the series column, passes the input's columns through, and asks the derived
-/// cursor for the appended ones. The sliding window and the LSTM forecaster both produce one.
+/// cursor for the appended ones. The sliding window and the LSTM forecaster both produce one; with covariates (or several
+/// window columns) every cursor reads each of them.
 /// </summary>
 internal abstract class SeriesDataView : IDataView
 {
-    protected SeriesDataView(IHost host, IDataView input, DataViewSchema schema, string seriesColumn, bool keepsEveryRow)
+    protected SeriesDataView(IHost host, IDataView input, DataViewSchema schema, IReadOnlyList<string> seriesColumns, bool keepsEveryRow)
     {
         Host = host;
         Input = input;
         Schema = schema;
-        SeriesColumn = seriesColumn;
+        SeriesColumns = seriesColumns;
         KeepsEveryRow = keepsEveryRow;
     }
 
@@ -27,8 +28,8 @@ internal abstract class SeriesDataView : IDataView
     /// <summary>The view being extended.</summary>
     protected IDataView Input { get; }
 
-    /// <summary>The series column every cursor reads.</summary>
-    protected string SeriesColumn { get; }
+    /// <summary>The series columns every cursor reads.</summary>
+    protected IReadOnlyList<string> SeriesColumns { get; }
 
     /// <summary>Whether every input row comes out (so the row count is the input's).</summary>
     private bool KeepsEveryRow { get; }
@@ -42,8 +43,8 @@ internal abstract class SeriesDataView : IDataView
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         var active = new HashSet<int>(columnsNeeded.Select(c => c.Index));
-        int series = Input.Schema[SeriesColumn].Index;
-        DataViewRowCursor input = Input.GetRowCursor(Input.Schema.Where(c => active.Contains(c.Index) || c.Index == series));
+        var series = new HashSet<int>(SeriesColumns.Select(name => Input.Schema[name].Index));
+        DataViewRowCursor input = Input.GetRowCursor(Input.Schema.Where(c => active.Contains(c.Index) || series.Contains(c.Index)));
         return CreateCursor(input, active);
     }
 

@@ -13,7 +13,7 @@ internal sealed class SlidingWindowDataView : SeriesDataView
     private readonly SlidingWindowTransformer _parent;
 
     public SlidingWindowDataView(SlidingWindowTransformer parent, IDataView input, DataViewSchema schema)
-        : base(parent.Host, input, schema, parent.Options.InputColumnName, keepsEveryRow: false)
+        : base(parent.Host, input, schema, [.. parent.Options.WindowColumns.Append(parent.Options.InputColumnName).Distinct()], keepsEveryRow: false)
     {
         _parent = parent;
     }
@@ -24,7 +24,9 @@ internal sealed class SlidingWindowDataView : SeriesDataView
     {
         private readonly SlidingWindowOptions _options;
         private readonly int _features;
-        private readonly Func<float[]> _read;
+        private readonly int _targetFeatures;
+        private readonly int _targetOffset;
+        private readonly (string Name, int Offset, int Width, Action<float[], int> Read)[] _columns;
         private readonly float[][] _history;
         private readonly float[] _window;
         private readonly float[] _target;
@@ -35,28 +37,55 @@ internal sealed class SlidingWindowDataView : SeriesDataView
         public Cursor(SlidingWindowDataView view, DataViewRowCursor input, HashSet<int> active)
             : base(view, input, active)
         {
-            _options = view._parent.Options;
-            _features = view._parent.FeaturesPerStep;
-            _history = new float[_options.History][];
-            for (int i = 0; i < _history.Length; i++)
-                _history[i] = new float[_features];
-            _window = new float[_options.WindowSize * _features];
-            _target = new float[_features];
-            _column = new float[_options.History];
-            DataViewSchema.Column series = input.Schema[_options.InputColumnName];
-            if (_features == 1)
+            SlidingWindowTransformer parent = view._parent;
+            _options = parent.Options;
+            _features = parent.FeaturesPerStep;
+            _targetFeatures = parent.TargetFeatures;
+            // Each history row holds the window's features, then the target column's unless the window already has them.
+            var columns = new List<(string, int, int, Action<float[], int>)>();
+            int offset = 0;
+            IReadOnlyList<string> windowColumns = _options.WindowColumns;
+            for (int c = 0; c < windowColumns.Count; c++)
             {
-                ValueGetter<float> getter = input.GetGetter<float>(series);
-                var one = new float[1];
-                _read = () => { getter(ref one[0]); return one; };
+                columns.Add((windowColumns[c], offset, parent.WindowWidths[c], Reader(input, windowColumns[c], parent.WindowWidths[c])));
+                offset += parent.WindowWidths[c];
+            }
+            int inWindow = columns.FindIndex(c => c.Item1 == _options.InputColumnName);
+            if (inWindow >= 0)
+            {
+                _targetOffset = columns[inWindow].Item2;
             }
             else
             {
-                ValueGetter<VBuffer<float>> getter = input.GetGetter<VBuffer<float>>(series);
-                VBuffer<float> buffer = default;
-                var values = new float[_features];
-                _read = () => { getter(ref buffer); buffer.CopyTo(values); return values; };
+                _targetOffset = offset;
+                columns.Add((_options.InputColumnName, offset, _targetFeatures, Reader(input, _options.InputColumnName, _targetFeatures)));
+                offset += _targetFeatures;
             }
+            _columns = columns.ToArray();
+            _history = new float[_options.History][];
+            for (int i = 0; i < _history.Length; i++)
+                _history[i] = new float[offset];
+            _window = new float[_options.WindowSize * _features];
+            _target = new float[_targetFeatures];
+            _column = new float[_options.History];
+        }
+
+        /// <summary>Copies a row's values of column <paramref name="name"/> into a history row at an offset.</summary>
+        private static Action<float[], int> Reader(DataViewRowCursor input, string name, int width)
+        {
+            DataViewSchema.Column series = input.Schema[name];
+            if (width == 1 && series.Type is not VectorDataViewType)
+            {
+                ValueGetter<float> getter = input.GetGetter<float>(series);
+                return (row, offset) => getter(ref row[offset]);
+            }
+            ValueGetter<VBuffer<float>> vector = input.GetGetter<VBuffer<float>>(series);
+            VBuffer<float> buffer = default;
+            return (row, offset) =>
+            {
+                vector(ref buffer);
+                buffer.CopyTo(row.AsSpan(offset, width));
+            };
         }
 
         public override long Position => _position;
@@ -66,14 +95,16 @@ internal sealed class SlidingWindowDataView : SeriesDataView
             while (InputCursor.MoveNext())
             {
                 ThrowIfCancelled();
-                // Shift the history left by one row and append the newest values.
-                float[] oldest = _history[0];
+                // Shift the history left by one row and read the newest values into the freed row.
+                float[] newest = _history[0];
                 Array.Copy(_history, 1, _history, 0, _history.Length - 1);
-                float[] values = _read();
-                if (!_options.AllowNonFiniteValues)
-                    CheckFinite(values);
-                values.CopyTo(oldest, 0);
-                _history[^1] = oldest;
+                foreach (var column in _columns)
+                {
+                    column.Read(newest, column.Offset);
+                    if (!_options.AllowNonFiniteValues)
+                        CheckFinite(column.Name, newest.AsSpan(column.Offset, column.Width));
+                }
+                _history[^1] = newest;
                 _seen++;
                 long windowIndex = _seen - _history.Length;
                 if (windowIndex < 0 || windowIndex % _options.Stride != 0)
@@ -85,13 +116,13 @@ internal sealed class SlidingWindowDataView : SeriesDataView
             return false;
         }
 
-        private void CheckFinite(float[] values)
+        private void CheckFinite(string name, ReadOnlySpan<float> values)
         {
             for (int f = 0; f < values.Length; f++)
             {
                 if (!float.IsFinite(values[f]))
                     throw new InvalidOperationException(
-                        $"Series column '{_options.InputColumnName}' has a non-finite value ({values[f]}) at row {InputCursor.Position}" +
+                        $"Series column '{name}' has a non-finite value ({values[f]}) at row {InputCursor.Position}" +
                         (values.Length > 1 ? $", feature {f}" : "") + "; replace missing values first, or set AllowNonFiniteValues to pass them into the windows.");
             }
         }
@@ -101,15 +132,20 @@ internal sealed class SlidingWindowDataView : SeriesDataView
         {
             int d = _options.DifferencingOrder, t = _options.WindowSize, h = _options.Horizon;
             Span<float> column = _column;
-            for (int f = 0; f < _features; f++)
+            int width = _history[0].Length;
+            for (int f = 0; f < width; f++)
             {
                 for (int i = 0; i < column.Length; i++)
                     column[i] = _history[i][f];
                 // Differenced value k is the one ending at raw position d + k of the window span [0, t + h).
                 Differencing.ApplyInPlace(column, d);
-                for (int k = 0; k < t; k++)
-                    _window[k * _features + f] = column[k];
-                _target[f] = column[t + h - 1];
+                if (f < _features)
+                {
+                    for (int k = 0; k < t; k++)
+                        _window[k * _features + f] = column[k];
+                }
+                if (f >= _targetOffset && f < _targetOffset + _targetFeatures)
+                    _target[f - _targetOffset] = column[t + h - 1];
             }
         }
 
@@ -117,7 +153,7 @@ internal sealed class SlidingWindowDataView : SeriesDataView
         {
             if (index == 0)
                 return VectorGetter(_window);
-            if (_features == 1 || _options.TargetFeatureIndex is not null)
+            if (_targetFeatures == 1 || _options.TargetFeatureIndex is not null)
             {
                 int f = _options.TargetFeatureIndex ?? 0;
                 ValueGetter<float> scalar = (ref float value) => value = _target[f];

@@ -27,12 +27,13 @@ public sealed class SlidingWindowEstimator : IEstimator<SlidingWindowTransformer
         ArgumentNullException.ThrowIfNull(input);
         int features = SlidingWindowTransformer.FeaturesOf(input.Schema, Options.InputColumnName);
         Options.ValidateTargetFeature(features);
+        int[] widths = Options.WindowColumns.Select(name => SlidingWindowTransformer.FeaturesOf(input.Schema, name)).ToArray();
         long count = input.GetRowCount() ?? CountUpTo(input, Options.History);
         if (count < Options.History)
             throw new ArgumentException(
                 $"Column '{Options.InputColumnName}' has {count} rows; WindowSize {Options.WindowSize} + Horizon {Options.Horizon} + differencing {Options.DifferencingOrder} needs at least {Options.History}.",
                 nameof(input));
-        return new SlidingWindowTransformer(_env, Options, features);
+        return new SlidingWindowTransformer(_env, Options, features, widths);
     }
 
     private static long CountUpTo(IDataView input, long limit)
@@ -52,6 +53,13 @@ public sealed class SlidingWindowEstimator : IEstimator<SlidingWindowTransformer
             || column.Kind == SchemaShape.Column.VectorKind.VariableVector)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Column '{Options.InputColumnName}' must be a Single or a known-size vector of Single.");
+        foreach (string name in Options.WindowColumnNames ?? [])
+        {
+            bool found = SchemaShapes.TryFind(inputSchema, name, out var window);
+            if (!found || !window.ItemType.Equals(NumberDataViewType.Single) || window.Kind == SchemaShape.Column.VectorKind.VariableVector)
+                throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                    $"Window column '{name}' must be a Single or a known-size vector of Single" + (found ? "." : "; it is not in the data."));
+        }
         var columns = inputSchema.ToDictionary(c => c.Name);
         columns[Options.OutputColumnName] = SchemaShapes.Column(Options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
         if (Options.TargetColumnName is string target)

@@ -8,10 +8,21 @@ namespace MLNet.Extensions.Transforms.Sequences;
 /// </summary>
 public sealed record SlidingWindowOptions
 {
-    /// <summary>The series column: Single, or a known-size vector of Single (several features per time step).</summary>
+    /// <summary>
+    /// The series column: Single, or a known-size vector of Single (several features per time step). The target comes
+    /// from it; the window too unless <see cref="WindowColumnNames"/> is set.
+    /// </summary>
     public string InputColumnName { get; init; } = "Value";
 
-    /// <summary>The window column: WindowSize steps of the input's features, as a (WindowSize, F) vector.</summary>
+    /// <summary>
+    /// The columns whose values at each step make up the window, side by side in this order (each Single or a known-size
+    /// vector of Single), e.g. the target column followed by its covariates; null (the default) windows
+    /// <see cref="InputColumnName"/> alone. The target still comes from <see cref="InputColumnName"/>, which need not be
+    /// one of them (a window of covariates only). Every window column is differenced like the target.
+    /// </summary>
+    public string[]? WindowColumnNames { get; init; }
+
+    /// <summary>The window column: WindowSize steps of the window columns' features, as a (WindowSize, F) vector.</summary>
     public string OutputColumnName { get; init; } = "Window";
 
     /// <summary>The target column (the value Horizon steps after the window), or null for none.</summary>
@@ -20,7 +31,7 @@ public sealed record SlidingWindowOptions
     /// <summary>
     /// For a vector series (e.g. the target and its covariates joined with ML.NET's Concatenate), the feature whose value
     /// Horizon steps later becomes the target, as a Single; null (the default) makes the target the whole step vector.
-    /// The window always holds every feature.
+    /// The window always holds every feature (of the window columns).
     /// </summary>
     public int? TargetFeatureIndex { get; init; }
 
@@ -57,6 +68,21 @@ public sealed record SlidingWindowOptions
             throw new ArgumentException($"Option Stride is {Stride}; expected at least 1.", nameof(Stride));
         if (TargetFeatureIndex is < 0)
             throw new ArgumentException($"Option TargetFeatureIndex is {TargetFeatureIndex}; expected null or a feature index from 0.", nameof(TargetFeatureIndex));
+        if (WindowColumnNames is not null)
+        {
+            if (WindowColumnNames.Length == 0)
+                throw new ArgumentException("Option WindowColumnNames is empty; expected null (window the input column) or at least one column name.", nameof(WindowColumnNames));
+            if (WindowColumnNames.Any(string.IsNullOrWhiteSpace))
+                throw new ArgumentException("Option WindowColumnNames holds an empty name; expected column names.", nameof(WindowColumnNames));
+            string? repeated = WindowColumnNames.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1)?.Key;
+            if (repeated is not null)
+                throw new ArgumentException($"Option WindowColumnNames names column '{repeated}' more than once; expected each column once.", nameof(WindowColumnNames));
+            string? clash = WindowColumnNames.FirstOrDefault(n => n == OutputColumnName || n == TargetColumnName);
+            if (clash is not null)
+                throw new ArgumentException(
+                    $"Option WindowColumnNames names column '{clash}', which is also an output column (window '{OutputColumnName}', target '{TargetColumnName}'); expected input columns only.",
+                    nameof(WindowColumnNames));
+        }
         if (DifferencingOrder is < 0 or > 2)
             throw new ArgumentException($"Option DifferencingOrder is {DifferencingOrder}; expected 0, 1 or 2.", nameof(DifferencingOrder));
     }
@@ -68,6 +94,9 @@ public sealed record SlidingWindowOptions
             throw new ArgumentOutOfRangeException(nameof(TargetFeatureIndex), index,
                 $"Option TargetFeatureIndex is {index}, but the series column '{InputColumnName}' has {features} value(s) per row; expected 0 to {features - 1}.");
     }
+
+    /// <summary>The columns the window reads, in order.</summary>
+    internal IReadOnlyList<string> WindowColumns => WindowColumnNames ?? [InputColumnName];
 
     /// <summary>Raw rows consumed before the first window is complete.</summary>
     internal int History => WindowSize + Horizon + DifferencingOrder;

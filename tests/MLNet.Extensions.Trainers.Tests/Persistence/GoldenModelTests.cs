@@ -77,6 +77,7 @@ public class GoldenModelTests
     [Theory]
     [InlineData("forecaster-v1")] // the first format: its own LSTM fields, history with timings
     [InlineData("forecaster-v3")] // the checksummed monolith (version 0x00010003) saved before the forecaster became its parts
+    [InlineData("forecaster-v4")] // the forecaster as its parts (0x00010004), saved before covariates were added
     public void ForecasterStillLoadsForecastsAndRunsItsEngine(string name)
     {
         // Window 6, horizon 2, first differences, 90% bounds, trained on every step.

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace MLNet.Extensions.Trainers.Tests.Trust;
 
 /// <summary>
-/// Deterministic fuzzing of saved CNN, GRU and forecaster models: bit flips in the raw zip, truncations, damage inside
+/// Deterministic fuzzing of saved CNN, GRU and forecaster (without and with a covariate) models: bit flips in the raw zip, truncations, damage inside
 /// entries re-zipped with valid CRC-32s, every early payload field set to edge values (with the checksum recomputed, as
 /// a deliberate edit would), entries deleted and swapped. Each file goes through <see cref="ModelFile.Verify(Stream)"/>,
 /// <c>Model.Load</c> and scoring and must give the original scores or a clear exception, within a time and an

@@ -34,9 +34,17 @@ public sealed class TinyPoint
     public float Value { get; set; }
 }
 
+/// <summary>One value of a series with a covariate observed at the same step.</summary>
+public sealed class TinyCovariatePoint
+{
+    public float Value { get; set; }
+
+    public float Driver { get; set; }
+}
+
 /// <summary>
 /// Models that train in well under a second each (a CNN with a standardization step, a GRU classifier, an LSTM
-/// forecaster), saved the way users save them, with the rows they are scored on: material for the damage tests.
+/// forecaster without and with a covariate), saved the way users save them, with the rows they are scored on: material for the damage tests.
 /// </summary>
 public sealed class TinyModels
 {
@@ -50,6 +58,10 @@ public sealed class TinyModels
         Gru = Save("gru", ml, GruPipeline(ml), SequenceData(ml, 60, 3), SequenceData(ml, 6, 4), "Score");
         IDataView series = SeriesData(ml, 60);
         Forecaster = Save("forecaster", ml, ml.Forecasting.ForecastByLstm(ForecastOptions()), series, series, "Forecast");
+        IDataView covariateSeries = CovariateSeriesData(ml, 60);
+        CovariateForecaster = Save("forecaster-covariates", ml,
+            ml.Forecasting.ForecastByLstm(ForecastOptions() with { CovariateColumnNames = [nameof(TinyCovariatePoint.Driver)] }),
+            covariateSeries, covariateSeries, "Forecast");
     }
 
     /// <summary>CNN multiclass pipeline (StandardizeSequence + our trainer).</summary>
@@ -61,8 +73,11 @@ public sealed class TinyModels
     /// <summary>LSTM forecaster with bounds.</summary>
     public Saved Forecaster { get; }
 
-    /// <summary>All three.</summary>
-    public IEnumerable<Saved> All => [Cnn, Gru, Forecaster];
+    /// <summary>LSTM forecaster with bounds and one covariate.</summary>
+    public Saved CovariateForecaster { get; }
+
+    /// <summary>All four.</summary>
+    public IEnumerable<Saved> All => [Cnn, Gru, Forecaster, CovariateForecaster];
 
     /// <summary>Options of the forecaster: window 6, 4 hidden units, 2 epochs.</summary>
     public static LstmForecastingOptions ForecastOptions() => new()
@@ -150,6 +165,13 @@ public sealed class TinyModels
     /// <summary>A seasonal series of <paramref name="count"/> values.</summary>
     public static IDataView SeriesData(MLContext ml, int count) =>
         ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(t => new TinyPoint { Value = 10 + MathF.Sin(t * 0.7f) + 0.02f * t }));
+
+    /// <summary>A series of <paramref name="count"/> values, each step's value following the previous step's covariate.</summary>
+    public static IDataView CovariateSeriesData(MLContext ml, int count) =>
+        ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(t => new TinyCovariatePoint
+        {
+            Value = 10 + MathF.Sin((t - 1) * 1.3f), Driver = MathF.Sin(t * 1.3f),
+        }));
 
     /// <summary>The model's bytes as <see cref="MLContext.Model"/> saves them.</summary>
     public static byte[] Bytes(MLContext ml, ITransformer model, DataViewSchema schema)

@@ -17,6 +17,21 @@ public class SlidingWindowTests
         public float[] Value { get; set; } = [];
     }
 
+    public sealed class CovariatePoint
+    {
+        public float Value { get; set; }
+        public float Temperature { get; set; }
+        [VectorType(2)]
+        public float[] Calendar { get; set; } = [];
+        public int Time { get; set; }
+    }
+
+    private static IDataView Covariates(MLContext mlContext, int length) =>
+        mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, length).Select(t => new CovariatePoint
+        {
+            Value = t * t, Temperature = 100 + t, Calendar = [t % 2, -t], Time = t,
+        }));
+
     private static IDataView Series(MLContext mlContext, int length) =>
         mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, length).Select(t => new Point { Value = t * t, Time = t }));
 
@@ -88,6 +103,77 @@ public class SlidingWindowTests
         Assert.Contains("'Value' has 2 value(s) per row; expected 0 to 1", outside.Message);
         var negative = Assert.Throws<ArgumentException>(() => mlContext.Transforms.SlidingWindow(options with { TargetFeatureIndex = -1 }));
         Assert.Contains("TargetFeatureIndex", negative.Message);
+    }
+
+    [Fact]
+    public void WindowColumnsSitSideBySideAndTheTargetComesFromTheInputColumn()
+    {
+        var mlContext = new MLContext();
+        IDataView data = Covariates(mlContext, 7);
+        var options = new SlidingWindowOptions
+        {
+            InputColumnName = "Value", WindowColumnNames = ["Value", "Temperature", "Calendar"], WindowSize = 2, Horizon = 2, TargetColumnName = "Target",
+        };
+        ITransformer model = mlContext.Transforms.SlidingWindow(options).Fit(data);
+        IDataView windows = model.Transform(data);
+        var type = (VectorDataViewType)windows.Schema["Window"].Type;
+        Assert.Equal(new[] { 2, 4 }, type.Dimensions.ToArray());
+        Assert.Equal(NumberDataViewType.Single, windows.Schema["Target"].Type);
+        // Row 3 is the first with a full window: steps 0 and 1 of (value, temperature, calendar), target the value at 3.
+        Assert.Equal(new float[] { 0, 100, 0, 0, 1, 101, 1, -1 }, windows.GetColumn<float[]>("Window").First());
+        Assert.Equal(new float[] { 9, 16, 25, 36 }, windows.GetColumn<float>("Target").ToArray());
+        Assert.Equal(new[] { 3, 4, 5, 6 }, windows.GetColumn<int>("Time").ToArray());
+
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        ITransformer loaded = new MLContext().Model.Load(stream, out _);
+        Assert.Equal(options.WindowColumnNames, Assert.IsType<SlidingWindowTransformer>(loaded).Options.WindowColumnNames);
+        Assert.Equal(windows.GetColumn<float[]>("Window").ToArray(), loaded.Transform(data).GetColumn<float[]>("Window").ToArray());
+        Assert.Equal(windows.GetColumn<float>("Target").ToArray(), loaded.Transform(data).GetColumn<float>("Target").ToArray());
+    }
+
+    [Fact]
+    public void TheTargetColumnNeedNotBeInTheWindowAndEveryColumnIsDifferenced()
+    {
+        var mlContext = new MLContext();
+        IDataView data = Covariates(mlContext, 6);
+        var options = new SlidingWindowOptions
+        {
+            InputColumnName = "Value", WindowColumnNames = ["Temperature"], WindowSize = 2, TargetColumnName = "Target", DifferencingOrder = 1,
+        };
+        IDataView windows = mlContext.Transforms.SlidingWindow(options).Fit(data).Transform(data);
+        // Temperature rises by 1 each step; the value t^2 by 2t - 1.
+        Assert.Equal(new float[] { 1, 1 }, windows.GetColumn<float[]>("Window").First());
+        Assert.Equal(new float[] { 5, 7, 9 }, windows.GetColumn<float>("Target").ToArray());
+    }
+
+    [Fact]
+    public void BadWindowColumnsAreRejectedNamingTheColumn()
+    {
+        var mlContext = new MLContext();
+        IDataView data = Covariates(mlContext, 10);
+        var options = new SlidingWindowOptions { InputColumnName = "Value", WindowSize = 2, TargetColumnName = "Target" };
+        var missing = Assert.ThrowsAny<ArgumentException>(() => mlContext.Transforms.SlidingWindow(options with { WindowColumnNames = ["Value", "Humidity"] }).Fit(data));
+        Assert.Contains("'Humidity'", missing.Message);
+        Assert.Contains("not in the data", missing.Message);
+        var wrongType = Assert.ThrowsAny<ArgumentException>(() => mlContext.Transforms.SlidingWindow(options with { WindowColumnNames = ["Time"] }).Fit(data));
+        Assert.Contains("'Time'", wrongType.Message);
+        Assert.Contains("must be Single or a known-size vector of Single", wrongType.Message);
+        var twice = Assert.Throws<ArgumentException>(() => mlContext.Transforms.SlidingWindow(options with { WindowColumnNames = ["Value", "Value"] }));
+        Assert.Contains("'Value' more than once", twice.Message);
+        var empty = Assert.Throws<ArgumentException>(() => mlContext.Transforms.SlidingWindow(options with { WindowColumnNames = [] }));
+        Assert.Contains("WindowColumnNames is empty", empty.Message);
+        var output = Assert.Throws<ArgumentException>(() => mlContext.Transforms.SlidingWindow(options with { WindowColumnNames = ["Value", "Target"] }));
+        Assert.Contains("'Target', which is also an output column", output.Message);
+
+        IDataView nan = mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, 6).Select(t => new CovariatePoint
+        {
+            Value = t, Temperature = t == 4 ? float.NaN : t, Calendar = [0, 0],
+        }));
+        ITransformer model = mlContext.Transforms.SlidingWindow(options with { WindowColumnNames = ["Value", "Temperature"] }).Fit(nan);
+        var nonFinite = Assert.Throws<InvalidOperationException>(() => model.Transform(nan).GetColumn<float[]>("Window").ToArray());
+        Assert.Contains("'Temperature' has a non-finite value (NaN) at row 4", nonFinite.Message);
     }
 
     [Fact]

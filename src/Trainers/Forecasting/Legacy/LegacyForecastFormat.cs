@@ -39,12 +39,12 @@ internal static class LegacyForecastFormat
         {
             FloatBlock.ReadInto(reader, spreads, "forecaster residual spreads");
             network = NetworkFormat.Read(reader);
-            ForecastModelFormat.CheckNetwork(network, windowing);
+            ForecastModelFormat.CheckNetwork(network, windowing, 1);
         }
         byte flags = version >= 3 ? reader.ReadByte() : (byte)0;
         if (flags > 1)
             throw new InvalidDataException($"The saved forecaster's scoring flags ({flags}) are invalid.");
         var predictor = new NetworkPredictor(network) { FeatureColumnName = column, NonFiniteInputsGiveNaN = flags == 1 };
-        return new LstmForecastModel(windowing, scaling, predictor, ForecastBounds.FromSpread(confidence, spreads));
+        return new LstmForecastModel(windowing, scaling, ForecastCovariates.None, predictor, ForecastBounds.FromSpread(confidence, spreads));
     }
 }
