@@ -27,7 +27,7 @@ public static class Program
         }
         if (args.Length > 0 && args[0] == "allreduce-share")
         {
-            Training.AllreduceShare.Run();
+            Training.AllreduceShare.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 64);
             return;
         }
         if (args.Length > 0 && args[0] == "conv")

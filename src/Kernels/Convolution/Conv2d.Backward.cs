@@ -83,6 +83,8 @@ public static partial class Conv2d
             float* padded = work + layout.Padded, aPanels = PatchWorkspace.At(work, layout.First), bPanel = PatchWorkspace.At(work, layout.Second);
             float* partial = PatchWorkspace.At(work, layout.Third), biasPartial = work + layout.Fourth;
             g.KernelOffsets(offsets);
+            bool shallow = ShallowWeightGradient.Applies(g, TSimd.Count);
+            int ldp = PatchWeightGradient<TRows, TSimd, TVector>.PartialStride(o);
             new Span<float>(partial, partialSize).Clear();
             new Span<float>(biasPartial, o).Clear();
             for (int first = start; first < end; first += layout.Images)
@@ -90,7 +92,12 @@ public static partial class Conv2d
                 int count = Math.Min(layout.Images, end - first);
                 float* gradient = (float*)op.DOutput + (long)first * g.OutImage;
                 g.Pad((float*)op.Input + (long)first * g.SourceImage, count, padded);
-                PatchWeightGradient<TRows, TSimd, TVector>.Accumulate(g, padded, gradient, count, offsets, aPanels, bPanel, partial);
+                if (!shallow)
+                    PatchWeightGradient<TRows, TSimd, TVector>.Accumulate(g, padded, gradient, count, offsets, aPanels, bPanel, partial);
+                else if (TSimd.Count >= 16)
+                    ShallowWeightGradient.Accumulate<FourRows, TSimd, TVector>(g, padded, gradient, count, partial, ldp);
+                else
+                    ShallowWeightGradient.Accumulate<TwoRows, TSimd, TVector>(g, padded, gradient, count, partial, ldp);
                 for (int row = 0; row < count * o; row++)
                     biasPartial[row % o] += (float)Reductions.Sum(new ReadOnlySpan<float>(gradient + (long)row * pixels, pixels));
             }

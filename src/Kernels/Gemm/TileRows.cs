@@ -21,3 +21,15 @@ internal readonly struct EightRows : ITileRows
 {
     public static int Count => 8;
 }
+
+/// <summary>2 rows: the shallow-input weight gradient's channel tile on 16-register widths (2 x up to 7 taps).</summary>
+internal readonly struct TwoRows : ITileRows
+{
+    public static int Count => 2;
+}
+
+/// <summary>4 rows: the shallow-input weight gradient's channel tile on AVX-512's 32 registers (4 x up to 7 taps).</summary>
+internal readonly struct FourRows : ITileRows
+{
+    public static int Count => 4;
+}

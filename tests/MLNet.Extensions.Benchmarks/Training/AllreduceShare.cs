@@ -15,12 +15,12 @@ namespace MLNet.Extensions.Benchmarks.Training;
 /// </summary>
 public static class AllreduceShare
 {
-    /// <summary>Runs 20 warm-up and 100 timed steps and prints one line on rank 0.</summary>
-    public static void Run()
+    /// <summary>Runs 20 warm-up and 100 timed steps of a global batch (64 unless given) and prints one line on rank 0.</summary>
+    public static void Run(int globalBatch = 64)
     {
         MpiCommunicator world = MpiCommunicator.World;
         KernelSettings.ThreadCount = 1;
-        int local = 64 / world.Size;
+        int local = globalBatch / world.Size;
         var network = new NeuralNetwork(new InputLayout(new TensorShape(1, 28, 28)), new LayerStack([.. Throughput.LeNet, new DenseSpec(10)]));
         network.Initialize(1);
         var trainable = new NetworkTrainable(network, local, 1);
