@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Kernels.Layers;
@@ -142,8 +143,9 @@ public static class BatchNorm
         for (int b = 0; b < shape.Batch; b++)
         {
             int o = (b * c + ch) * s;
-            sumDy += Reductions.Sum(dy.Slice(o, s));
-            sumDyXhat += Reductions.SumOfProductsCentered(dy.Slice(o, s), x.Slice(o, s), mean) * invStd;
+            (double rowDy, double rowCentered) = Reductions.SumAndCenteredProduct(dy.Slice(o, s), x.Slice(o, s), mean);
+            sumDy += rowDy;
+            sumDyXhat += rowCentered * invStd;
         }
         return (sumDy, sumDyXhat);
     }
@@ -158,9 +160,35 @@ public static class BatchNorm
         for (int b = 0; b < shape.Batch; b++)
         {
             int o = (b * c + ch) * s;
-            Elementwise.Binary<ScaledSumOperator>(dy.Slice(o, s), x.Slice(o, s), dx.Slice(o, s), k, a);
-            Elementwise.Unary<AffineOperator>(dx.Slice(o, s), dx.Slice(o, s), 1f, bias);
+            BackwardDataRow(dy.Slice(o, s), x.Slice(o, s), dx.Slice(o, s), k, a, bias);
         }
+    }
+
+    // dx := k dy + (a x + bias) in one pass over the row (two passes, through dx and back, cost twice the memory traffic).
+    private static unsafe void BackwardDataRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, float k, float a, float bias)
+    {
+        fixed (float* pDy = dy, pX = x, pDx = dx)
+        {
+            switch (KernelSettings.EffectiveVectorWidth)
+            {
+                case VectorWidth.Bits512: BackwardDataRow<Simd512, Vector512<float>>(pDy, pX, pDx, dy.Length, k, a, bias); break;
+                case VectorWidth.Bits256: BackwardDataRow<Simd256, Vector256<float>>(pDy, pX, pDx, dy.Length, k, a, bias); break;
+                case VectorWidth.Bits128: BackwardDataRow<Simd128, Vector128<float>>(pDy, pX, pDx, dy.Length, k, a, bias); break;
+                default: BackwardDataRow<SimdScalar, float>(pDy, pX, pDx, dy.Length, k, a, bias); break;
+            }
+        }
+    }
+
+    private static unsafe void BackwardDataRow<TOps, TVector>(float* dy, float* x, float* dx, int length, float k, float a, float bias)
+        where TOps : ISimd<TVector>
+        where TVector : struct
+    {
+        TVector vk = TOps.Broadcast(k), va = TOps.Broadcast(a), vb = TOps.Broadcast(bias);
+        int i = 0;
+        for (; i <= length - TOps.Count; i += TOps.Count)
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(dy + i), vk, TOps.MultiplyAdd(TOps.Load(x + i), va, vb)), dx + i);
+        for (; i < length; i++)
+            dx[i] = SimdScalar.MultiplyAdd(dy[i], k, SimdScalar.MultiplyAdd(x[i], a, bias));
     }
 
     private static void Affine(in BatchNormShape shape, ReadOnlySpan<float> x, Span<float> y, int ch, float scale, float shift)
