@@ -117,89 +117,91 @@ public static class BatchNorm
             ChannelBackwardData(shape, x, dy, dx, ch, gamma[ch], mean[ch], invStd[ch], meanDy[ch], meanDyXhat[ch]);
     }
 
-    private static double ChannelSum(in BatchNormShape shape, ReadOnlySpan<float> x, int ch)
+    // Each helper below picks the SIMD width once per channel and loops over that channel's batch rows (one contiguous
+    // row of S floats per sample) inside BatchNormRows: a call per row cost more than the row's arithmetic at S = 784.
+
+    private static unsafe double ChannelSum(in BatchNormShape shape, ReadOnlySpan<float> x, int ch)
     {
-        int c = shape.Channels, s = shape.Spatial;
-        double sum = 0;
-        for (int b = 0; b < shape.Batch; b++)
-            sum += Reductions.Sum(x.Slice((b * c + ch) * s, s));
-        return sum;
+        fixed (float* px = x)
+        {
+            var rows = Rows(shape, ch);
+            return KernelSettings.EffectiveVectorWidth switch
+            {
+                VectorWidth.Bits512 => BatchNormRows<Simd512, Vector512<float>>.Sum(rows, px, 0f, squaredDeviation: false),
+                VectorWidth.Bits256 => BatchNormRows<Simd256, Vector256<float>>.Sum(rows, px, 0f, squaredDeviation: false),
+                VectorWidth.Bits128 => BatchNormRows<Simd128, Vector128<float>>.Sum(rows, px, 0f, squaredDeviation: false),
+                _ => BatchNormRows<SimdScalar, float>.Sum(rows, px, 0f, squaredDeviation: false),
+            };
+        }
     }
 
-    private static double ChannelSquaredDeviation(in BatchNormShape shape, ReadOnlySpan<float> x, int ch, float mean)
+    private static unsafe double ChannelSquaredDeviation(in BatchNormShape shape, ReadOnlySpan<float> x, int ch, float mean)
     {
-        int c = shape.Channels, s = shape.Spatial;
-        double sq = 0;
-        for (int b = 0; b < shape.Batch; b++)
-            sq += Reductions.SumOfSquaredDeviations(x.Slice((b * c + ch) * s, s), mean);
-        return sq;
+        fixed (float* px = x)
+        {
+            var rows = Rows(shape, ch);
+            return KernelSettings.EffectiveVectorWidth switch
+            {
+                VectorWidth.Bits512 => BatchNormRows<Simd512, Vector512<float>>.Sum(rows, px, mean, squaredDeviation: true),
+                VectorWidth.Bits256 => BatchNormRows<Simd256, Vector256<float>>.Sum(rows, px, mean, squaredDeviation: true),
+                VectorWidth.Bits128 => BatchNormRows<Simd128, Vector128<float>>.Sum(rows, px, mean, squaredDeviation: true),
+                _ => BatchNormRows<SimdScalar, float>.Sum(rows, px, mean, squaredDeviation: true),
+            };
+        }
     }
 
-    private static (double SumDy, double SumDyXhat) ChannelGradientSums(in BatchNormShape shape, ReadOnlySpan<float> x,
+    private static unsafe (double SumDy, double SumDyXhat) ChannelGradientSums(in BatchNormShape shape, ReadOnlySpan<float> x,
         ReadOnlySpan<float> dy, int ch, float mean, float invStd)
     {
-        int c = shape.Channels, s = shape.Spatial;
-        double sumDy = 0, sumDyXhat = 0;
-        for (int b = 0; b < shape.Batch; b++)
+        fixed (float* px = x, pdy = dy)
         {
-            int o = (b * c + ch) * s;
-            (double rowDy, double rowCentered) = Reductions.SumAndCenteredProduct(dy.Slice(o, s), x.Slice(o, s), mean);
-            sumDy += rowDy;
-            sumDyXhat += rowCentered * invStd;
+            var rows = Rows(shape, ch);
+            return KernelSettings.EffectiveVectorWidth switch
+            {
+                VectorWidth.Bits512 => BatchNormRows<Simd512, Vector512<float>>.GradientSums(rows, pdy, px, mean, invStd),
+                VectorWidth.Bits256 => BatchNormRows<Simd256, Vector256<float>>.GradientSums(rows, pdy, px, mean, invStd),
+                VectorWidth.Bits128 => BatchNormRows<Simd128, Vector128<float>>.GradientSums(rows, pdy, px, mean, invStd),
+                _ => BatchNormRows<SimdScalar, float>.GradientSums(rows, pdy, px, mean, invStd),
+            };
         }
-        return (sumDy, sumDyXhat);
     }
 
-    private static void ChannelBackwardData(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx,
+    private static unsafe void ChannelBackwardData(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx,
         int ch, float gamma, float mean, float invStd, float meanDy, float meanDyXhat)
     {
-        int c = shape.Channels, s = shape.Spatial;
         // dx = k (dy - mean(dy) - xhat mean(dy xhat)) = k dy + (x * a + b) with the constants folded per channel.
         float k = gamma * invStd;
         float a = -k * meanDyXhat * invStd, bias = -k * meanDy + k * meanDyXhat * invStd * mean;
-        for (int b = 0; b < shape.Batch; b++)
+        fixed (float* px = x, pdy = dy, pdx = dx)
         {
-            int o = (b * c + ch) * s;
-            BackwardDataRow(dy.Slice(o, s), x.Slice(o, s), dx.Slice(o, s), k, a, bias);
-        }
-    }
-
-    // dx := k dy + (a x + bias) in one pass over the row (two passes, through dx and back, cost twice the memory traffic).
-    private static unsafe void BackwardDataRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, float k, float a, float bias)
-    {
-        fixed (float* pDy = dy, pX = x, pDx = dx)
-        {
+            var rows = Rows(shape, ch);
             switch (KernelSettings.EffectiveVectorWidth)
             {
-                case VectorWidth.Bits512: BackwardDataRow<Simd512, Vector512<float>>(pDy, pX, pDx, dy.Length, k, a, bias); break;
-                case VectorWidth.Bits256: BackwardDataRow<Simd256, Vector256<float>>(pDy, pX, pDx, dy.Length, k, a, bias); break;
-                case VectorWidth.Bits128: BackwardDataRow<Simd128, Vector128<float>>(pDy, pX, pDx, dy.Length, k, a, bias); break;
-                default: BackwardDataRow<SimdScalar, float>(pDy, pX, pDx, dy.Length, k, a, bias); break;
+                case VectorWidth.Bits512: BatchNormRows<Simd512, Vector512<float>>.Combine(rows, pdy, px, pdx, k, a, bias); break;
+                case VectorWidth.Bits256: BatchNormRows<Simd256, Vector256<float>>.Combine(rows, pdy, px, pdx, k, a, bias); break;
+                case VectorWidth.Bits128: BatchNormRows<Simd128, Vector128<float>>.Combine(rows, pdy, px, pdx, k, a, bias); break;
+                default: BatchNormRows<SimdScalar, float>.Combine(rows, pdy, px, pdx, k, a, bias); break;
             }
         }
     }
 
-    private static unsafe void BackwardDataRow<TOps, TVector>(float* dy, float* x, float* dx, int length, float k, float a, float bias)
-        where TOps : ISimd<TVector>
-        where TVector : struct
+    private static unsafe void Affine(in BatchNormShape shape, ReadOnlySpan<float> x, Span<float> y, int ch, float scale, float shift)
     {
-        TVector vk = TOps.Broadcast(k), va = TOps.Broadcast(a), vb = TOps.Broadcast(bias);
-        int i = 0;
-        for (; i <= length - TOps.Count; i += TOps.Count)
-            TOps.Store(TOps.MultiplyAdd(TOps.Load(dy + i), vk, TOps.MultiplyAdd(TOps.Load(x + i), va, vb)), dx + i);
-        for (; i < length; i++)
-            dx[i] = SimdScalar.MultiplyAdd(dy[i], k, SimdScalar.MultiplyAdd(x[i], a, bias));
-    }
-
-    private static void Affine(in BatchNormShape shape, ReadOnlySpan<float> x, Span<float> y, int ch, float scale, float shift)
-    {
-        int c = shape.Channels, s = shape.Spatial;
-        for (int b = 0; b < shape.Batch; b++)
+        fixed (float* px = x, py = y)
         {
-            int o = (b * c + ch) * s;
-            Elementwise.Unary<AffineOperator>(x.Slice(o, s), y.Slice(o, s), scale, shift);
+            var rows = Rows(shape, ch);
+            switch (KernelSettings.EffectiveVectorWidth)
+            {
+                case VectorWidth.Bits512: BatchNormRows<Simd512, Vector512<float>>.Affine(rows, px, py, scale, shift); break;
+                case VectorWidth.Bits256: BatchNormRows<Simd256, Vector256<float>>.Affine(rows, px, py, scale, shift); break;
+                case VectorWidth.Bits128: BatchNormRows<Simd128, Vector128<float>>.Affine(rows, px, py, scale, shift); break;
+                default: BatchNormRows<SimdScalar, float>.Affine(rows, px, py, scale, shift); break;
+            }
         }
     }
+
+    private static ChannelRows Rows(in BatchNormShape shape, int ch) =>
+        new((long)ch * shape.Spatial, (long)shape.Channels * shape.Spatial, shape.Batch, shape.Spatial);
 
     private static void Check(in BatchNormShape shape, int x, int perChannel)
     {

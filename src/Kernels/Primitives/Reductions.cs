@@ -8,59 +8,6 @@ internal static class Reductions
     /// <summary>Sum of x.</summary>
     public static double Sum(ReadOnlySpan<float> x) => Run<SumOf>(x, x, 0f);
 
-    /// <summary>Sum of (x - mean)^2.</summary>
-    public static double SumOfSquaredDeviations(ReadOnlySpan<float> x, float mean) => Run<SquaredDeviation>(x, x, mean);
-
-    /// <summary>(sum of y, sum of y (x - mean)) in one pass over both rows, as a batch-norm backward pass needs.</summary>
-    public static (double Sum, double CenteredProduct) SumAndCenteredProduct(ReadOnlySpan<float> y, ReadOnlySpan<float> x, float mean) =>
-        KernelSettings.EffectiveVectorWidth switch
-        {
-            VectorWidth.Bits512 => SumAndCenteredProduct<Simd512, Vector512<float>>(y, x, mean),
-            VectorWidth.Bits256 => SumAndCenteredProduct<Simd256, Vector256<float>>(y, x, mean),
-            VectorWidth.Bits128 => SumAndCenteredProduct<Simd128, Vector128<float>>(y, x, mean),
-            _ => SumAndCenteredProduct<SimdScalar, float>(y, x, mean),
-        };
-
-    private static unsafe (double, double) SumAndCenteredProduct<TOps, TVector>(ReadOnlySpan<float> y, ReadOnlySpan<float> x, float mean)
-        where TOps : ISimd<TVector>
-        where TVector : struct
-    {
-        int w = TOps.Count, i = 0, length = y.Length;
-        TVector s0 = TOps.Zero, s1 = TOps.Zero, p0 = TOps.Zero, p1 = TOps.Zero, vm = TOps.Broadcast(mean);
-        var lanes = stackalloc float[128];
-        double sum = 0, product = 0;
-        fixed (float* py = y, px = x)
-        {
-            for (; i <= length - 2 * w; i += 2 * w)
-            {
-                TVector y0 = TOps.Load(py + i), y1 = TOps.Load(py + i + w);
-                s0 = TOps.Add(s0, y0);
-                s1 = TOps.Add(s1, y1);
-                p0 = TOps.Add(p0, TOps.Multiply(y0, TOps.Subtract(TOps.Load(px + i), vm)));
-                p1 = TOps.Add(p1, TOps.Multiply(y1, TOps.Subtract(TOps.Load(px + i + w), vm)));
-            }
-            for (; i <= length - w; i += w)
-            {
-                TVector y0 = TOps.Load(py + i);
-                s0 = TOps.Add(s0, y0);
-                p0 = TOps.Add(p0, TOps.Multiply(y0, TOps.Subtract(TOps.Load(px + i), vm)));
-            }
-            TOps.Store(TOps.Add(s0, s1), lanes);
-            TOps.Store(TOps.Add(p0, p1), lanes + 64);
-            for (int l = 0; l < w; l++)
-            {
-                sum += lanes[l];
-                product += lanes[64 + l];
-            }
-            for (; i < length; i++)
-            {
-                sum += py[i];
-                product += py[i] * (px[i] - mean);
-            }
-        }
-        return (sum, product);
-    }
-
     private static double Run<TTerm>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, float p) where TTerm : IBinaryOperator =>
         KernelSettings.EffectiveVectorWidth switch
         {
@@ -104,14 +51,5 @@ internal static class Reductions
     private readonly struct SumOf : IBinaryOperator
     {
         public static TVector Invoke<TOps, TVector>(TVector x, TVector y, TVector p, TVector q) where TOps : ISimd<TVector> where TVector : struct => x;
-    }
-
-    private readonly struct SquaredDeviation : IBinaryOperator
-    {
-        public static TVector Invoke<TOps, TVector>(TVector x, TVector y, TVector p, TVector q) where TOps : ISimd<TVector> where TVector : struct
-        {
-            TVector d = TOps.Subtract(x, p);
-            return TOps.Multiply(d, d);
-        }
     }
 }

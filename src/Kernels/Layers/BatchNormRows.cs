@@ -1,0 +1,135 @@
+using MLNet.Extensions.Kernels.Primitives;
+
+namespace MLNet.Extensions.Kernels.Layers;
+
+/// <summary>One channel's rows in an (N, C, S) tensor: row b starts at First + b * Stride and holds Length floats.</summary>
+internal readonly record struct ChannelRows(long First, long Stride, int Count, int Length);
+
+/// <summary>
+/// The row passes of <see cref="BatchNorm"/> over one channel, for one SIMD width. Sums run over four vector
+/// accumulators per row and are added to a double once per row, in row order, so they do not depend on the run.
+/// </summary>
+internal static unsafe class BatchNormRows<TOps, TVector>
+    where TOps : ISimd<TVector>
+    where TVector : struct
+{
+    /// <summary>The sum over the channel of x, or of (x - mean)^2.</summary>
+    public static double Sum(in ChannelRows rows, float* x, float mean, bool squaredDeviation)
+    {
+        int w = TOps.Count, n = rows.Length;
+        float* lanes = stackalloc float[TOps.Count];
+        TVector vm = TOps.Broadcast(mean);
+        double total = 0;
+        for (int r = 0; r < rows.Count; r++)
+        {
+            float* p = x + rows.First + r * rows.Stride;
+            TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
+            int i = 0;
+            for (; i <= n - 4 * w; i += 4 * w)
+            {
+                a0 = TOps.Add(a0, Term(TOps.Load(p + i), vm, squaredDeviation));
+                a1 = TOps.Add(a1, Term(TOps.Load(p + i + w), vm, squaredDeviation));
+                a2 = TOps.Add(a2, Term(TOps.Load(p + i + 2 * w), vm, squaredDeviation));
+                a3 = TOps.Add(a3, Term(TOps.Load(p + i + 3 * w), vm, squaredDeviation));
+            }
+            for (; i <= n - w; i += w)
+                a0 = TOps.Add(a0, Term(TOps.Load(p + i), vm, squaredDeviation));
+            TOps.Store(TOps.Add(TOps.Add(a0, a1), TOps.Add(a2, a3)), lanes);
+            double row = 0;
+            for (int l = 0; l < w; l++)
+                row += lanes[l];
+            for (; i < n; i++)
+                row += squaredDeviation ? (p[i] - mean) * (p[i] - mean) : p[i];
+            total += row;
+        }
+        return total;
+    }
+
+    /// <summary>(sum of dy, sum of dy (x - mean) invStd) over the channel, in one pass over both tensors.</summary>
+    public static (double SumDy, double SumDyXhat) GradientSums(in ChannelRows rows, float* dy, float* x, float mean, float invStd)
+    {
+        int w = TOps.Count, n = rows.Length;
+        float* lanes = stackalloc float[2 * TOps.Count];
+        TVector vm = TOps.Broadcast(mean);
+        double sumDy = 0, sumDyXhat = 0;
+        for (int r = 0; r < rows.Count; r++)
+        {
+            long o = rows.First + r * rows.Stride;
+            float* pdy = dy + o, px = x + o;
+            TVector s0 = TOps.Zero, s1 = TOps.Zero, c0 = TOps.Zero, c1 = TOps.Zero;
+            int i = 0;
+            for (; i <= n - 2 * w; i += 2 * w)
+            {
+                TVector y0 = TOps.Load(pdy + i), y1 = TOps.Load(pdy + i + w);
+                s0 = TOps.Add(s0, y0);
+                s1 = TOps.Add(s1, y1);
+                c0 = TOps.Add(c0, TOps.Multiply(y0, TOps.Subtract(TOps.Load(px + i), vm)));
+                c1 = TOps.Add(c1, TOps.Multiply(y1, TOps.Subtract(TOps.Load(px + i + w), vm)));
+            }
+            for (; i <= n - w; i += w)
+            {
+                TVector y0 = TOps.Load(pdy + i);
+                s0 = TOps.Add(s0, y0);
+                c0 = TOps.Add(c0, TOps.Multiply(y0, TOps.Subtract(TOps.Load(px + i), vm)));
+            }
+            TOps.Store(TOps.Add(s0, s1), lanes);
+            TOps.Store(TOps.Add(c0, c1), lanes + w);
+            double rowDy = 0, rowCentered = 0;
+            for (int l = 0; l < w; l++)
+            {
+                rowDy += lanes[l];
+                rowCentered += lanes[w + l];
+            }
+            for (; i < n; i++)
+            {
+                rowDy += pdy[i];
+                rowCentered += pdy[i] * (px[i] - mean);
+            }
+            sumDy += rowDy;
+            sumDyXhat += rowCentered * invStd;
+        }
+        return (sumDy, sumDyXhat);
+    }
+
+    /// <summary>dx := k dy + (a x + bias) over the channel, in one pass.</summary>
+    public static void Combine(in ChannelRows rows, float* dy, float* x, float* dx, float k, float a, float bias)
+    {
+        int w = TOps.Count, n = rows.Length;
+        TVector vk = TOps.Broadcast(k), va = TOps.Broadcast(a), vb = TOps.Broadcast(bias);
+        for (int r = 0; r < rows.Count; r++)
+        {
+            long o = rows.First + r * rows.Stride;
+            float* pdy = dy + o, px = x + o, pdx = dx + o;
+            int i = 0;
+            for (; i <= n - w; i += w)
+                TOps.Store(TOps.MultiplyAdd(TOps.Load(pdy + i), vk, TOps.MultiplyAdd(TOps.Load(px + i), va, vb)), pdx + i);
+            for (; i < n; i++)
+                pdx[i] = SimdScalar.MultiplyAdd(pdy[i], k, SimdScalar.MultiplyAdd(px[i], a, bias));
+        }
+    }
+
+    /// <summary>y := scale x + shift over the channel.</summary>
+    public static void Affine(in ChannelRows rows, float* x, float* y, float scale, float shift)
+    {
+        int w = TOps.Count, n = rows.Length;
+        TVector vs = TOps.Broadcast(scale), vt = TOps.Broadcast(shift);
+        for (int r = 0; r < rows.Count; r++)
+        {
+            long o = rows.First + r * rows.Stride;
+            float* px = x + o, py = y + o;
+            int i = 0;
+            for (; i <= n - w; i += w)
+                TOps.Store(TOps.MultiplyAdd(TOps.Load(px + i), vs, vt), py + i);
+            for (; i < n; i++)
+                py[i] = SimdScalar.MultiplyAdd(px[i], scale, shift);
+        }
+    }
+
+    private static TVector Term(TVector x, TVector mean, bool squaredDeviation)
+    {
+        if (!squaredDeviation)
+            return x;
+        TVector d = TOps.Subtract(x, mean);
+        return TOps.Multiply(d, d);
+    }
+}
