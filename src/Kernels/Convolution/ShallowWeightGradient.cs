@@ -194,13 +194,9 @@ internal static unsafe class ShallowWeightGradient<TRows, TTaps, TSimd, TVector>
 /// <summary>Picks the <see cref="ShallowWeightGradient{TRows, TTaps, TSimd, TVector}"/> instantiation for a layer.</summary>
 internal static unsafe class ShallowWeightGradient
 {
-    /// <summary>Most input channels the direct path takes; deeper inputs fill the patch path's tiles.</summary>
-    public const int MaxChannels = 4;
-
-    /// <summary>Whether the direct path applies: stride 1, few input channels, a kernel row of 1 to 7 and rows at least one vector wide.</summary>
+    /// <summary>Whether the direct path applies: <see cref="ShallowConvolution.Applies"/> and a kernel row of 1 to 7.</summary>
     public static bool Applies(in PatchGeometry g, int vectorLanes) =>
-        g.StrideHeight == 1 && g.StrideWidth == 1 && g.Channels <= MaxChannels && g.KernelWidth is >= 1 and <= 7
-        && g.OutWidth >= vectorLanes;
+        ShallowConvolution.Applies(g, vectorLanes) && g.KernelWidth is >= 1 and <= 7;
 
     /// <summary>Runs <see cref="ShallowWeightGradient{TRows, TTaps, TSimd, TVector}.Accumulate"/> for the layer's kernel width.</summary>
     public static void Accumulate<TRows, TSimd, TVector>(in PatchGeometry g, float* padded, float* dOutput, int images, float* partial, int ldp)
