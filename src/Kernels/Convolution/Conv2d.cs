@@ -17,12 +17,13 @@ public static partial class Conv2d
     public static int WorkspaceSize(in Conv2dShape shape) => SliceSize(shape) * Math.Max(1, Math.Min(shape.Batch, KernelThreadScope.CurrentThreadCount));
 
     /// <summary>
-    /// output (N,O,OH,OW) := conv(input (N,C,H,W), weights (O,C,KH,KW)) + bias (O); bias may be empty.
+    /// output (N,O,OH,OW) := conv(input (N,C,H,W), weights (O,C,KH,KW)) + bias (O), then max(0, .) when
+    /// <paramref name="relu"/> (applied as each tile is stored, so a following ReLU costs no pass); bias may be empty.
     /// Images are split across threads; each thread pads a group of images and runs an implicit GEMM whose B panels
     /// are packed straight from the padded images (<see cref="PatchGemm{TRows, TSimd, TVector}"/>); no im2col matrix.
     /// </summary>
     public static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> bias, Span<float> output, Span<float> workspace)
+        ReadOnlySpan<float> bias, Span<float> output, Span<float> workspace, bool relu = false)
     {
         ValidateShape(shape);
         Require.Length(input, shape.InputSize);
@@ -30,7 +31,7 @@ public static partial class Conv2d
         Require.LengthOrEmpty(bias, shape.OutChannels);
         Require.Length(output, shape.OutputSize);
         Require.AtLeast(workspace, SliceSize(shape));
-        RunProduct(shape, PatchGeometry.Forward(shape), input, weights, flipped: false, bias, output, workspace);
+        RunProduct(shape, PatchGeometry.Forward(shape), input, weights, flipped: false, bias, output, workspace, relu);
     }
 
     /// <summary>
@@ -38,14 +39,14 @@ public static partial class Conv2d
     /// B packed from the padded source images, plus the bias. Overwrites target.
     /// </summary>
     private static unsafe void RunProduct(in Conv2dShape s, in PatchGeometry g, ReadOnlySpan<float> source, ReadOnlySpan<float> weights,
-        bool flipped, ReadOnlySpan<float> bias, Span<float> target, Span<float> workspace)
+        bool flipped, ReadOnlySpan<float> bias, Span<float> target, Span<float> workspace, bool relu = false)
     {
         if (s.Batch == 0)
             return;
         fixed (float* pSource = source, pW = weights, pB = bias, pTarget = target, pWork = workspace)
         {
             var operands = new ProductOperands(g, s.Batch, pSource, pW, flipped, bias.IsEmpty ? null : pB, pTarget, pWork,
-                workspace.Length, SliceSize(s));
+                workspace.Length, SliceSize(s), relu);
             switch (KernelSettings.EffectiveVectorWidth)
             {
                 case VectorWidth.Bits512: RunProduct<EightRows, Simd512, Vector512<float>>(operands); break;
@@ -86,11 +87,11 @@ public static partial class Conv2d
                 g.Pad((float*)op.Source + (long)first * g.SourceImage, count, padded);
                 float* target = (float*)op.Target + (long)first * g.OutImage;
                 if (shallow)
-                    ShallowConvolution<TRows, TSimd, TVector>.Run(g, padded, count, (float*)op.Weights, (float*)op.Bias, target);
+                    ShallowConvolution<TRows, TSimd, TVector>.Run(g, padded, count, (float*)op.Weights, (float*)op.Bias, target, op.Relu);
                 else if (rows)
-                    RowPatchGemm.Run(g, padded, count, packedA, offsets, tile, target, (float*)op.Bias, relu: false);
+                    RowPatchGemm.Run(g, padded, count, packedA, offsets, tile, target, (float*)op.Bias, op.Relu);
                 else
-                    PatchGemm<TRows, TSimd, TVector>.Run(g, padded, count, packedA, offsets, panel, tile, target, (float*)op.Bias, relu: false);
+                    PatchGemm<TRows, TSimd, TVector>.Run(g, padded, count, packedA, offsets, panel, tile, target, (float*)op.Bias, op.Relu);
             }
         });
     }
@@ -100,7 +101,7 @@ public static partial class Conv2d
 
     /// <summary>One validated product as addresses, so the per-thread closure can carry it (pointers cannot be captured).</summary>
     private readonly unsafe struct ProductOperands(in PatchGeometry geometry, int batch, float* source, float* weights, bool flipped,
-        float* bias, float* target, float* workspace, int workspaceLength, int sliceSize)
+        float* bias, float* target, float* workspace, int workspaceLength, int sliceSize, bool relu)
     {
         public PatchGeometry Geometry { get; } = geometry;
         public int Batch { get; } = batch;
@@ -112,5 +113,6 @@ public static partial class Conv2d
         public nint Workspace { get; } = (nint)workspace;
         public int WorkspaceLength { get; } = workspaceLength;
         public int SliceSize { get; } = sliceSize;
+        public bool Relu { get; } = relu;
     }
 }

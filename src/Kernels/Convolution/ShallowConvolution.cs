@@ -16,9 +16,12 @@ internal static unsafe class ShallowConvolution<TRows, TSimd, TVector>
     where TSimd : struct, ISimd<TVector>
     where TVector : struct
 {
-    /// <summary>target (images, O, OH, OW) := the convolution of <paramref name="images"/> padded images plus bias (zeros when null).</summary>
+    /// <summary>
+    /// target (images, O, OH, OW) := the convolution of <paramref name="images"/> padded images plus bias (zeros when
+    /// null), then max(0, .) when <paramref name="relu"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(in PatchGeometry g, float* padded, int images, float* weights, float* biasOrNull, float* target)
+    public static void Run(in PatchGeometry g, float* padded, int images, float* weights, float* biasOrNull, float* target, bool relu)
     {
         int w = TSimd.Count, o = g.OutChannels, oh = g.OutHeight, ow = g.OutWidth, pw = g.PaddedWidth;
         int kh = g.KernelHeight, kw = g.KernelWidth, filter = g.Depth, channels = g.Channels;
@@ -107,6 +110,17 @@ internal static unsafe class ShallowConvolution<TRows, TSimd, TVector>
                         }
                     }
                     float* row = target + ((long)image * o + o0) * plane + (long)y * ow;
+                    if (relu)
+                    {
+                        c00 = TSimd.Max(c00, TSimd.Zero); c01 = TSimd.Max(c01, TSimd.Zero);
+                        c10 = TSimd.Max(c10, TSimd.Zero); c11 = TSimd.Max(c11, TSimd.Zero);
+                        c20 = TSimd.Max(c20, TSimd.Zero); c21 = TSimd.Max(c21, TSimd.Zero);
+                        c30 = TSimd.Max(c30, TSimd.Zero); c31 = TSimd.Max(c31, TSimd.Zero);
+                        c40 = TSimd.Max(c40, TSimd.Zero); c41 = TSimd.Max(c41, TSimd.Zero);
+                        c50 = TSimd.Max(c50, TSimd.Zero); c51 = TSimd.Max(c51, TSimd.Zero);
+                        c60 = TSimd.Max(c60, TSimd.Zero); c61 = TSimd.Max(c61, TSimd.Zero);
+                        c70 = TSimd.Max(c70, TSimd.Zero); c71 = TSimd.Max(c71, TSimd.Zero);
+                    }
                     if (o0 + 0 < o)
                     {
                         TSimd.Store(c00, row + (long)0 * plane + xa);

@@ -47,6 +47,12 @@ internal sealed class SequentialNetwork
             position++;
         }
         _layers = layers.ToArray();
+        // A ReLU right after a layer that can rectify its own output shares that output's buffer (SequentialWorkspace).
+        for (int i = 1; i < _layers.Length; i++)
+        {
+            if (_layers[i] is ActivationLayer { IsRelu: true } relu && _layers[i - 1].FuseFollowingRelu())
+                relu.ApplyInPrecedingLayer();
+        }
         _parameterOffsets = new int[_layers.Length + 1];
         _stateOffsets = new int[_layers.Length + 1];
         for (int i = 0; i < _layers.Length; i++)
@@ -56,6 +62,9 @@ internal sealed class SequentialNetwork
         }
         OutputShape = shape;
     }
+
+    /// <summary>Whether layer <paramref name="i"/> writes its output in place over its input (a ReLU applied by the layer before).</summary>
+    internal bool WritesInPlace(int i) => _layers[i] is ActivationLayer { AppliedByPrecedingLayer: true };
 
     /// <summary>Shape of one input sample.</summary>
     public TensorShape InputShape { get; }

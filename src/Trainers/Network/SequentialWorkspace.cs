@@ -76,7 +76,7 @@ internal sealed class SequentialWorkspace
             _steps[0].CopyTo(steps[0], 0);
         for (int i = 0; i < layers.Count; i++)
         {
-            activations[i + 1] = new float[checked(capacity * layers[i].OutputShape.Size)];
+            activations[i + 1] = _network.WritesInPlace(i) ? activations[i] : new float[checked(capacity * layers[i].OutputShape.Size)];
             widest = Math.Max(widest, layers[i].OutputShape.Size);
             caches[i] = new float[layers[i].CacheSize(capacity)];
             indexCaches[i] = new int[layers[i].IndexCacheSize(capacity)];

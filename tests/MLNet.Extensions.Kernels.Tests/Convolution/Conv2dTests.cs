@@ -74,6 +74,29 @@ public class Conv2dTests
         }
     }
 
+    // The ReLU applied in the output stage gives exactly max(0, .) of the plain forward pass, on every kernel path.
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void ForwardWithReluIsTheRectifiedForward(VectorWidth width)
+    {
+        using var scope = new VectorWidthScope(width);
+        ulong seed = 900;
+        foreach (Conv2dShape s in s_largeShapes.Concat(s_shapes))
+        {
+            float[] input = RandomData.Uniform(s.InputSize, seed++), weights = RandomData.Uniform(s.WeightSize, seed++), bias = RandomData.Uniform(s.OutChannels, seed++);
+            var workspace = new float[Conv2d.WorkspaceSize(s)];
+            var plain = new float[s.OutputSize];
+            var rectified = new float[s.OutputSize];
+            Conv2d.Forward(s, input, weights, bias, plain, workspace);
+            Conv2d.Forward(s, input, weights, bias, rectified, workspace, relu: true);
+            // Large outputs of random data have both signs, so the comparison checks the rectification and not only the copy.
+            if (s.OutputSize >= 100)
+                Assert.True(rectified.Any(v => v > 0) && plain.Any(v => v < 0), $"{s}: the case must have both signs");
+            for (int i = 0; i < plain.Length; i++)
+                Assert.True(Math.Max(plain[i], 0f) == rectified[i], $"{s}, output {i}: plain {plain[i]}, rectified {rectified[i]}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Widths))]
     public void EveryPassIsBitIdenticalFromRunToRun(VectorWidth width)

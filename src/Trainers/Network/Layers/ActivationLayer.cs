@@ -17,8 +17,23 @@ internal sealed class ActivationLayer : Layer
 
     public override string Description => _kind == ActivationKind.LeakyRelu ? $"leaky-relu {_slope}" : _kind.ToString().ToLowerInvariant();
 
+    /// <summary>Whether this is a plain ReLU, which a preceding layer may apply in its own output stage.</summary>
+    public bool IsRelu => _kind == ActivationKind.Relu;
+
+    /// <summary>
+    /// The preceding layer applies this ReLU as it stores its output, and this layer's output is that same buffer:
+    /// forward has nothing left to do, and backward reads the rectified values as both input and output.
+    /// </summary>
+    public bool AppliedByPrecedingLayer { get; private set; }
+
+    /// <summary>Marks this ReLU as applied by the preceding layer (while the network is built).</summary>
+    public void ApplyInPrecedingLayer() => AppliedByPrecedingLayer = true;
+
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
-        => Activation.Forward(_kind, input, output, _slope);
+    {
+        if (!AppliedByPrecedingLayer)
+            Activation.Forward(_kind, input, output, _slope);
+    }
 
     public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
         ReadOnlySpan<float> dOutput, Span<float> dInput)

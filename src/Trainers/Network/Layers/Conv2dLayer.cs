@@ -7,6 +7,7 @@ namespace MLNet.Extensions.Trainers.Network.Layers;
 internal sealed class Conv2dLayer : Layer
 {
     private readonly int _filters, _kernel, _stride, _padding;
+    private bool _relu;
 
     public Conv2dLayer(TensorShape input, int filters, int kernel, int stride, int padding)
         : base(input, new TensorShape(filters,
@@ -44,11 +45,14 @@ internal sealed class Conv2dLayer : Layer
         parameters[WeightCount..].Clear();
     }
 
+    // Set once while the network is built, before any pass runs.
+    public override bool FuseFollowingRelu() => _relu = true;
+
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
     {
         Conv2dShape shape = Shape(context.Batch);
         Conv2d.Forward(shape, input, context.Parameters[..WeightCount], context.Parameters[WeightCount..],
-            output, context.Workspace);
+            output, context.Workspace, _relu);
     }
 
     public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,

@@ -21,6 +21,12 @@ internal abstract class Layer
     /// <summary>Shape of one output sample.</summary>
     public TensorShape OutputShape { get; }
 
+    /// <summary>
+    /// Asks the layer to apply a ReLU to its own output as it stores it, because a ReLU follows it; true when it will,
+    /// and the network then lets that ReLU layer share this layer's output buffer and skip its forward pass.
+    /// </summary>
+    public virtual bool FuseFollowingRelu() => false;
+
     /// <summary>Trained floats.</summary>
     public virtual int ParameterCount => 0;
 
