@@ -10,15 +10,31 @@ namespace MLNet.Extensions.Trainers.Forecasting;
 public sealed record LstmForecastingOptions : NetworkTrainingOptions
 {
     /// <summary>
-    /// Sets the forecaster defaults that differ from the classifiers' (README "Defaults" lists them side by side): gradient
-    /// clipping on (recurrent), batches of 32 and 60 epochs, because one series gives few windows per epoch (741 months make
-    /// about 22 batches) and 10 epochs of them are too few gradient steps.
+    /// Sets the forecaster defaults that differ from the classifiers' (README "Defaults" lists them side by side, with the
+    /// measurements behind them on the CO2 sample, seeds 1 to 10, and on synthetic noisy series):
+    /// <list type="bullet">
+    /// <item>gradient clipping on (recurrent) and batches of 32, because one series gives few windows (741 months make
+    /// about 22 batches);</item>
+    /// <item>300 epochs with <see cref="NetworkTrainingOptions.ValidationFraction"/> 0.1: a smooth, low-noise series keeps
+    /// improving for hundreds of epochs (monthly CO2: 0.47 ppm test RMSE after 60, where a linear model on the same lags
+    /// gets 0.43), while a noisy one overfits long before (a synthetic AR(1) plus seasonal series: 1.37 times the noise
+    /// after 300 epochs without validation, 1.01 with it). The validation windows are the tail
+    /// <see cref="CalibrationFraction"/> holds out anyway, so they cost no training data, and the weights of the epoch
+    /// with the lowest loss on them are kept (<see cref="NetworkTrainingOptions.RestoreBestWeights"/>): the epoch count is
+    /// a ceiling rather than a guess;</item>
+    /// <item>a cosine schedule from 3e-3 (Adam's usual 1e-3 is a constant rate; an annealed one starts higher): the rate
+    /// falls to 0 at the end, so the last epochs settle instead of bouncing with the noise of a few hundred windows
+    /// (CO2 over seeds 1 to 10: 0.385-0.435 ppm at a constant 1e-3, 0.382-0.409 with the cosine).</item>
+    /// </list>
     /// </summary>
     public LstmForecastingOptions()
     {
         GradientClipNorm = 5f;
         BatchSize = 32;
-        Epochs = 60;
+        Epochs = 300;
+        ValidationFraction = 0.1f;
+        Schedule = LearningRateSchedule.Cosine;
+        LearningRate = 3e-3f;
     }
 
     /// <summary>The series column: one Single value per row, rows in time order.</summary>
@@ -79,7 +95,9 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     /// <summary>
     /// Share of the windows at the end of the training series held out from the gradient steps to calibrate the bounds.
     /// The tail is the larger of this and <see cref="NetworkTrainingOptions.ValidationFraction"/>, and is also the
-    /// validation set when that is set. A tail of no windows (0 with no validation, or a series too short for one) trains
+    /// validation set when that is set (by default both are 0.1: one tail of the most recent windows, which a short series
+    /// cannot spare twice; choosing the kept epoch on it narrows the bounds a little, 93-97% of the CO2 test months fall in
+    /// the 95% bounds over seeds 1 to 5). A tail of no windows (0 with no validation, or a series too short for one) trains
     /// on every window and takes the bounds from the training residuals.
     /// </summary>
     public float CalibrationFraction { get; init; } = 0.1f;

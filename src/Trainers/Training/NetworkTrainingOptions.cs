@@ -14,7 +14,7 @@ public abstract record NetworkTrainingOptions
         public const string LabelColumnName = "Label";
         /// <summary>Default feature column.</summary>
         public const string FeatureColumnName = "Features";
-        /// <summary>Default epochs (the forecaster, which sees few windows per epoch, uses 60; README "Defaults").</summary>
+        /// <summary>Default epochs (the forecaster, which sees few windows per epoch, uses 300, annealed, with validation; README "Defaults").</summary>
         public const int Epochs = 10;
         /// <summary>Default mini-batch size.</summary>
         public const int BatchSize = 64;
