@@ -78,7 +78,7 @@ public sealed partial class SnippetRunTests(ITestOutputHelper output) : IDisposa
     {
         double error = Number(Run("LstmForecastCovariates"), "mean absolute error");
         // Sales vary by 3 x spend (a spread of about 7.5 in mean absolute terms) on noise of mean absolute deviation 0.25;
-        // only a forecaster that reads the spend comes close to the noise. Measured 0.379 (seeds fixed).
+        // only a forecaster that reads the spend comes close to the noise. Measured 0.368 (seeds fixed; 0.379 before the forecaster's cosine and validation defaults).
         Assert.True(error < 1.0, $"mean absolute error {error}");
     }
 
