@@ -74,17 +74,3 @@ internal readonly struct MultiplyOperator : IBinaryOperator
     public static TVector Invoke<TOps, TVector>(TVector x, TVector y, TVector p, TVector q) where TOps : ISimd<TVector> where TVector : struct
         => TOps.Multiply(x, y);
 }
-
-/// <summary>x * p + q (an affine map, as batch norm applies per channel).</summary>
-internal readonly struct AffineOperator : IBinaryOperator
-{
-    public static TVector Invoke<TOps, TVector>(TVector x, TVector y, TVector p, TVector q) where TOps : ISimd<TVector> where TVector : struct
-        => TOps.MultiplyAdd(x, p, q);
-}
-
-/// <summary>p * x + q * y.</summary>
-internal readonly struct ScaledSumOperator : IBinaryOperator
-{
-    public static TVector Invoke<TOps, TVector>(TVector x, TVector y, TVector p, TVector q) where TOps : ISimd<TVector> where TVector : struct
-        => TOps.MultiplyAdd(x, p, TOps.Multiply(y, q));
-}
