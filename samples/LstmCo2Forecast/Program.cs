@@ -36,7 +36,7 @@ IDataView train = mlContext.Data.LoadFromEnumerable(series[..split].Select(v => 
 IDataView all = mlContext.Data.LoadFromEnumerable(series.Select(v => new Month { Co2 = v }));
 var display = new TrainingDisplay();
 // Only the columns and the reporting are set: window, differencing, network, epochs, learning rate and schedule, the
-// validation windows and the calibration tail are the forecaster's defaults (README "Defaults").
+// validation windows, the calibration tail and folds are the forecaster's defaults (README "Defaults").
 var options = new LstmForecastingOptions
 {
     BatchProgress = display.OnBatch,
@@ -50,7 +50,9 @@ var clock = System.Diagnostics.Stopwatch.StartNew();
 LstmForecastingTransformer model = display.Run(() => mlContext.Forecasting.ForecastByLstm(options, display.OnEpoch).Fit(train));
 double trainingSeconds = clock.Elapsed.TotalSeconds;
 var best = model.TrainingHistory.MinBy(e => e.ValidationLoss ?? e.TrainLoss)!;
-Console.WriteLine($"trained {model.TrainingHistory.Count} epochs in {trainingSeconds:F1} s (MLContext seed {seed}); kept the weights of epoch {best.Epoch}: {best}");
+// The time includes the CalibrationFolds networks trained only for the bounds' out-of-fold errors.
+Console.WriteLine($"trained {model.TrainingHistory.Count} epochs in {trainingSeconds:F1} s, with {options.CalibrationFolds} calibration folds (MLContext seed {seed}); " +
+    $"kept the weights of epoch {best.Epoch}: {best}");
 
 // Row t of the scored series holds the forecast for month t + 1 made from months up to t.
 IDataView scored = model.Transform(all);

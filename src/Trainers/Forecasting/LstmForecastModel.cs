@@ -122,69 +122,108 @@ internal sealed class LstmForecastModel
 
         TrainingMemory.Check(new InputLayout(TensorShape.Sequence(t, f)), Stack(h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep),
             options, nameof(LstmForecastingOptions.HiddenSize));
-        var network = CreateNetwork(t, f, h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep);
         // The estimator resolves an unset seed from its MLContext; a direct call without one keeps seed 0.
         ulong seed = (ulong)(options.Seed ?? 0);
-        network.Initialize(seed);
-        var trainable = new NetworkTrainable(network, options.BatchSize, seed + 1);
-        bool everyStep = options.TrainOnEveryStep;
-        int targets = network.OutputSize;
-        var batch = new TrainingBatch(options.BatchSize, t * f, targets);
-        var order = Enumerable.Range(0, training).ToArray();
-        var random = new KernelRandom(seed + 2);
-
-        IEnumerable<TrainingBatch> Windows(int[] starts, int count)
-        {
-            for (int begin = 0; begin < count; begin += batch.Capacity)
-            {
-                batch.Count = Math.Min(batch.Capacity, count - begin);
-                for (int k = 0; k < batch.Count; k++)
-                {
-                    int start = starts[begin + k];
-                    inputs.AsSpan(start * f, t * f).CopyTo(batch.Features.AsSpan(k * t * f, t * f));
-                    // Step s predicts the h values after it; without every-step training only the last step does.
-                    int firstStep = everyStep ? 0 : t - 1;
-                    for (int step = firstStep; step < t; step++)
-                        standardized.AsSpan(start + step + 1, h).CopyTo(batch.Targets.AsSpan(k * targets + (step - firstStep) * h, h));
-                    batch.Lengths[k] = t;
-                }
-                yield return batch;
-            }
-        }
-
-        IEnumerable<TrainingBatch> Epoch(int epoch)
-        {
-            for (int i = order.Length - 1; i > 0; i--)
-            {
-                int j = random.NextInt32(i + 1);
-                (order[i], order[j]) = (order[j], order[i]);
-            }
-            return Windows(order, order.Length);
-        }
-
         int[] validationStarts = Enumerable.Range(training, validation).ToArray();
-        var loop = new TrainingLoop(options, new LossFunction(PredictionTask.Regression, targets), log, progress)
+        // Windows sharing a raw value with a held-out window (inputs, targets or the differencing lag) are kept out of a fold's training.
+        int gap = t + h + options.DifferencingOrder - 1;
+        int folds = options.CalibrationFolds;
+        // A fold network trained on far fewer windows than the final one errs more, and bounds from its errors are too wide.
+        if (folds > 0 && training - (training + folds - 1) / folds - 2 * gap < training / 2)
         {
-            DataShape = (training, t),
-            SamplesPerEpochHint = training,
-            CheckCancelled = checkCancelled,
-        };
-        IReadOnlyList<TrainingProgress> history = loop.Run(trainable, Epoch,
-            validation > 0 ? () => Windows(validationStarts, validation) : null);
+            log($"CalibrationFolds {folds}: {training} training windows are too few for each fold to keep half of them after holding out " +
+                $"a block and {gap} windows on each side; calibrating on the held-out tail alone.");
+            folds = 0;
+        }
 
-        var predictor = new NetworkPredictor(network)
+        LstmForecastModel TrainPointForecaster(int[] starts, ulong networkSeed, LstmForecastingOptions runOptions, Action<string> runLog,
+            Action<TrainingProgress>? runProgress)
         {
-            History = history,
-            FeatureColumnName = options.InputColumnName,
-            NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
-        };
-        var pointForecaster = new LstmForecastModel(windowing, scaling, covariateScaling, predictor, new ForecastBounds(options.ConfidenceLevel, new float[h]));
+            var network = CreateNetwork(t, f, h, options.HiddenSize, options.LayerCount, options.TrainOnEveryStep);
+            network.Initialize(networkSeed);
+            var trainable = new NetworkTrainable(network, options.BatchSize, networkSeed + 1);
+            bool everyStep = options.TrainOnEveryStep;
+            int targets = network.OutputSize;
+            var batch = new TrainingBatch(options.BatchSize, t * f, targets);
+            int[] order = starts.ToArray();
+            var random = new KernelRandom(networkSeed + 2);
+
+            IEnumerable<TrainingBatch> Windows(int[] windowStarts, int count)
+            {
+                for (int begin = 0; begin < count; begin += batch.Capacity)
+                {
+                    batch.Count = Math.Min(batch.Capacity, count - begin);
+                    for (int k = 0; k < batch.Count; k++)
+                    {
+                        int start = windowStarts[begin + k];
+                        inputs.AsSpan(start * f, t * f).CopyTo(batch.Features.AsSpan(k * t * f, t * f));
+                        // Step s predicts the h values after it; without every-step training only the last step does.
+                        int firstStep = everyStep ? 0 : t - 1;
+                        for (int step = firstStep; step < t; step++)
+                            standardized.AsSpan(start + step + 1, h).CopyTo(batch.Targets.AsSpan(k * targets + (step - firstStep) * h, h));
+                        batch.Lengths[k] = t;
+                    }
+                    yield return batch;
+                }
+            }
+
+            IEnumerable<TrainingBatch> Epoch(int epoch)
+            {
+                for (int i = order.Length - 1; i > 0; i--)
+                {
+                    int j = random.NextInt32(i + 1);
+                    (order[i], order[j]) = (order[j], order[i]);
+                }
+                return Windows(order, order.Length);
+            }
+
+            var loop = new TrainingLoop(runOptions, new LossFunction(PredictionTask.Regression, targets), runLog, runProgress)
+            {
+                DataShape = (order.Length, t),
+                SamplesPerEpochHint = order.Length,
+                CheckCancelled = checkCancelled,
+            };
+            IReadOnlyList<TrainingProgress> history = loop.Run(trainable, Epoch,
+                validation > 0 ? () => Windows(validationStarts, validation) : null);
+            var predictor = new NetworkPredictor(network)
+            {
+                History = history,
+                FeatureColumnName = options.InputColumnName,
+                NonFiniteInputsGiveNaN = options.ScoreNonFiniteAsNaN,
+            };
+            return new LstmForecastModel(windowing, scaling, covariateScaling, predictor, new ForecastBounds(options.ConfidenceLevel, new float[h]));
+        }
+
+        LstmForecastModel pointForecaster = TrainPointForecaster(Enumerable.Range(0, training).ToArray(), seed, options, log, progress);
+        NetworkPredictor predictor = pointForecaster.Predictor;
+        // The first h - 1 held-out windows share targets with the last training windows; calibrate after them.
+        int first = training + Math.Min(h - 1, Math.Max(heldOut - 1, 0));
+        float[][] tailErrors = heldOut > 0 ? pointForecaster.Errors(series, covariates, first, windows - first) : new float[h][];
         ForecastBounds bounds;
-        if (heldOut > 0)
+        if (folds > 0)
         {
-            // The first h - 1 held-out windows share targets with the last training windows; calibrate after them.
-            int first = training + Math.Min(h - 1, heldOut - 1);
-            bounds = ForecastBounds.Calibrate(options.ConfidenceLevel, pointForecaster.Errors(series, covariates, first, windows - first));
+            // Cross-conformal: each fold network skips one block of training windows (and the gap around it); its errors on the
+            // block are as unseen as the tail's, so the bounds rest on an out-of-fold error for nearly every window.
+            var outOfFold = Enumerable.Range(0, h).Select(k => new List<float>(tailErrors[k] ?? [])).ToArray();
+            // Fold runs report nothing: the history, progress and log file are the final network's.
+            LstmForecastingOptions foldOptions = options with { BatchProgress = null, TrainingLogPath = null };
+            for (int fold = 0; fold < folds; fold++)
+            {
+                int blockStart = (int)((long)training * fold / folds), blockEnd = (int)((long)training * (fold + 1) / folds);
+                int[] starts = Enumerable.Range(0, training).Where(s => s < blockStart - gap || s >= blockEnd + gap).ToArray();
+                LstmForecastModel foldForecaster = TrainPointForecaster(starts, seed + 16 * (ulong)(fold + 1), foldOptions, _ => { }, null);
+                float[][] foldErrors = foldForecaster.Errors(series, covariates, blockStart, blockEnd - blockStart);
+                for (int k = 0; k < h; k++)
+                    outOfFold[k].AddRange(foldErrors[k]);
+                log($"Calibration fold {fold + 1} of {folds}: trained on {starts.Length} windows, {foldErrors[0].Length} out-of-fold errors.");
+            }
+            bounds = ForecastBounds.Calibrate(options.ConfidenceLevel, outOfFold.Select(e => e.ToArray()).ToArray());
+            log($"Bounds calibrated on {outOfFold[0].Count} out-of-fold errors ({folds} folds and the held-out tail): {options.ConfidenceLevel:P0} half-widths " +
+                $"{string.Join(", ", bounds.HalfWidths.Select(w => w.ToString("G4")))}.");
+        }
+        else if (heldOut > 0)
+        {
+            bounds = ForecastBounds.Calibrate(options.ConfidenceLevel, tailErrors);
             log($"Bounds calibrated on {windows - first} held-out windows: {options.ConfidenceLevel:P0} half-widths {string.Join(", ", bounds.HalfWidths.Select(w => w.ToString("G4")))}.");
         }
         else

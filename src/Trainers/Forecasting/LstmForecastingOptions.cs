@@ -87,8 +87,9 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     public bool TrainOnEveryStep { get; init; }
 
     /// <summary>
-    /// Probability mass the bounds hold: they are calibrated (split conformal, per horizon step) on the held-out tail of
-    /// <see cref="CalibrationFraction"/>; without a tail, they come from the training residuals assumed normal (too narrow).
+    /// Probability mass the bounds hold: they are calibrated (conformal, per horizon step) on out-of-fold errors of
+    /// <see cref="CalibrationFolds"/> networks and the held-out tail of <see cref="CalibrationFraction"/>; with neither,
+    /// they come from the training residuals assumed normal (too narrow).
     /// </summary>
     public float ConfidenceLevel { get; init; } = 0.95f;
 
@@ -96,11 +97,24 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     /// Share of the windows at the end of the training series held out from the gradient steps to calibrate the bounds.
     /// The tail is the larger of this and <see cref="NetworkTrainingOptions.ValidationFraction"/>, and is also the
     /// validation set when that is set (by default both are 0.1: one tail of the most recent windows, which a short series
-    /// cannot spare twice; choosing the kept epoch on it narrows the bounds a little, 93-97% of the CO2 test months fall in
-    /// the 95% bounds over seeds 1 to 5). A tail of no windows (0 with no validation, or a series too short for one) trains
-    /// on every window and takes the bounds from the training residuals.
+    /// cannot spare twice). Its 10% (57 CO2 windows) alone make the 95% quantile uncertain by a few points, which is why
+    /// <see cref="CalibrationFolds"/> adds out-of-fold errors by default. A tail of no windows (0 with no validation, or a
+    /// series too short for one) and no folds trains on every window and takes the bounds from the training residuals.
     /// </summary>
     public float CalibrationFraction { get; init; } = 0.1f;
+
+    /// <summary>
+    /// Cross-conformal calibration: besides the forecaster, this many networks are trained (with the same options), each
+    /// without one contiguous block of the training windows and the windows that share a value with it; their errors on
+    /// their blocks, with the forecaster's on the held-out tail, calibrate the bounds (the ⌈(n + 1)·level⌉-th smallest
+    /// absolute error per horizon step, over about ten times as many errors as the tail alone gives). The forecaster itself
+    /// is unchanged, and training takes several times as long (CO2 sample: 8.4 s with 5 folds, 2.1 s without). 0 calibrates on the tail alone
+    /// (split conformal). A series too short for every fold to keep half of the training windows falls back to the tail
+    /// (Fit logs it). Default 5: on the CO2 sample, seeds 1 to 10, the 95% bounds hold 90.6-96.6% of the test months
+    /// (median 94.6%, RMS distance from 95% 2.1 points; 3 folds: median 96.3%, 1.9; 10 folds: median 94.9%, 1.8) where
+    /// the tail alone gives 89.9-98.0% (median 96.6%, 2.7 points); 149 test months alone make coverage uncertain by 1.8 points.
+    /// </summary>
+    public int CalibrationFolds { get; init; } = 5;
 
     /// <inheritdoc />
     public override void Validate()
@@ -130,6 +144,8 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
         Require(float.IsFinite(ConfidenceLevel) && ConfidenceLevel > 0 && ConfidenceLevel < 1, nameof(ConfidenceLevel), ConfidenceLevel, "in (0, 1)");
         Require(float.IsFinite(CalibrationFraction) && CalibrationFraction >= 0 && CalibrationFraction < 1,
             nameof(CalibrationFraction), CalibrationFraction, "in [0, 1)");
+        Require(CalibrationFolds == 0 || CalibrationFolds >= 2, nameof(CalibrationFolds), CalibrationFolds,
+            "0 (calibrate on the held-out tail alone) or at least 2 folds");
     }
 
     /// <summary>Fewest values Fit needs: one window plus the horizon, after differencing.</summary>

@@ -118,6 +118,26 @@ public class LstmForecasterTests
         Assert.Contains("row 30", nan.Message);
         var bad = Assert.ThrowsAny<ArgumentException>(() => mlContext.Forecasting.ForecastByLstm(Options() with { WindowSize = 0 }));
         Assert.Contains("WindowSize", bad.Message);
+        foreach (int folds in new[] { 1, -1 })
+        {
+            var badFolds = Assert.ThrowsAny<ArgumentException>(() => mlContext.Forecasting.ForecastByLstm(Options() with { CalibrationFolds = folds }));
+            Assert.Contains("CalibrationFolds", badFolds.Message);
+        }
+    }
+
+    [Fact]
+    public void ASeriesTooShortForTheCalibrationFoldsFallsBackToTheTail()
+    {
+        // 60 values give 47 windows and 43 training windows: a fifth of them plus 12 on each side would leave a fold 10.
+        var mlContext = new MLContext(seed: 1);
+        var messages = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        mlContext.Log += (_, e) => messages.Enqueue(e.Message);
+        IDataView data = View(mlContext, Series(60));
+        var model = mlContext.Forecasting.ForecastByLstm(Options() with { Epochs = 5 }).Fit(data);
+        Assert.Contains(messages, m => m.Contains("CalibrationFolds 5") && m.Contains("held-out tail alone"));
+        Assert.Contains(messages, m => m.Contains("Bounds calibrated on") && m.Contains("held-out windows"));
+        float[] upper = model.Transform(data).GetColumn<float[]>("Upper").Last(), forecast = model.Transform(data).GetColumn<float[]>("Forecast").Last();
+        Assert.True(upper[0] > forecast[0]);
     }
 
     private static double Square(double x) => x * x;
