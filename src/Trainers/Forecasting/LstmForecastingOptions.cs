@@ -108,8 +108,8 @@ public sealed record LstmForecastingOptions : NetworkTrainingOptions
     /// without one contiguous block of the training windows and the windows that share a value with it; their errors on
     /// their blocks, with the forecaster's on the held-out tail, calibrate the bounds (the ⌈(n + 1)·level⌉-th smallest
     /// absolute error per horizon step, over about ten times as many errors as the tail alone gives). The forecaster itself
-    /// is unchanged, and training takes several times as long (CO2 sample: 8.4 s with 5 folds, 2.1 s without). 0 calibrates on the tail alone
-    /// (split conformal). A series too short for every fold to keep half of the training windows falls back to the tail
+    /// is unchanged, and training takes several times as long (CO2 sample: about 8 s with 5 folds, 2.1 s without). 0
+    /// calibrates on the tail alone (split conformal). A series too short for every fold to keep half of the training windows falls back to the tail
     /// (Fit logs it). Default 5: on the CO2 sample, seeds 1 to 10, the 95% bounds hold 90.6-96.6% of the test months
     /// (median 94.6%, RMS distance from 95% 2.1 points; 3 folds: median 96.3%, 1.9; 10 folds: median 94.9%, 1.8) where
     /// the tail alone gives 89.9-98.0% (median 96.6%, 2.7 points); 149 test months alone make coverage uncertain by 1.8 points.

@@ -18,7 +18,7 @@ internal sealed class ForecastBounds
     /// <summary>Half-width of the interval at each horizon step, in the series' units.</summary>
     public float[] HalfWidths { get; }
 
-    /// <summary>Bounds from per-step residual spreads assumed normal (how older forecasters, and those trained without a held-out tail, make them).</summary>
+    /// <summary>Bounds from per-step residual spreads assumed normal (how older forecasters, and those trained with neither a held-out tail nor calibration folds, make them).</summary>
     public static ForecastBounds FromSpread(float level, ReadOnlySpan<float> spread)
     {
         float z = NormalQuantile(0.5 + level / 2);
