@@ -218,7 +218,7 @@ internal sealed class LstmForecastModel
                 log($"Calibration fold {fold + 1} of {folds}: trained on {starts.Length} windows, {foldErrors[0].Length} out-of-fold errors.");
             }
             bounds = ForecastBounds.Calibrate(options.ConfidenceLevel, outOfFold.Select(e => e.ToArray()).ToArray());
-            log($"Bounds calibrated on {outOfFold[0].Count} out-of-fold errors ({folds} folds and the held-out tail): {options.ConfidenceLevel:P0} half-widths " +
+            log($"Bounds calibrated on {outOfFold[0].Count} out-of-fold errors ({folds} folds{(heldOut > 0 ? " and the held-out tail" : "")}): {options.ConfidenceLevel:P0} half-widths " +
                 $"{string.Join(", ", bounds.HalfWidths.Select(w => w.ToString("G4")))}.");
         }
         else if (heldOut > 0)

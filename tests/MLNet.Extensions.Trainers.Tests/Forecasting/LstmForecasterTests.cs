@@ -140,5 +140,20 @@ public class LstmForecasterTests
         Assert.True(upper[0] > forecast[0]);
     }
 
+    [Fact]
+    public void WithoutATailTheFoldsAloneCalibrateTheBounds()
+    {
+        // No held-out tail: before the folds, such a forecaster fell back to the training residuals assumed normal.
+        var mlContext = new MLContext(seed: 1);
+        var messages = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        mlContext.Log += (_, e) => messages.Enqueue(e.Message);
+        IDataView data = View(mlContext, Series(400));
+        var model = mlContext.Forecasting.ForecastByLstm(Options() with { Epochs = 5, CalibrationFraction = 0, ValidationFraction = 0 }).Fit(data);
+        // 387 windows, all training: every one gets an out-of-fold error.
+        Assert.Contains(messages, m => m.Contains("Bounds calibrated on 387 out-of-fold errors (5 folds)"));
+        float[] upper = model.Transform(data).GetColumn<float[]>("Upper").Last(), forecast = model.Transform(data).GetColumn<float[]>("Forecast").Last();
+        Assert.True(upper[0] > forecast[0]);
+    }
+
     private static double Square(double x) => x * x;
 }
