@@ -22,7 +22,7 @@ public static class EndToEnd
     private const int TrainCount = 8000;
     private const int TestCount = 2000;
 
-    /// <summary>Runs both networks with <paramref name="threads"/> kernel threads and prints one line per figure.</summary>
+    /// <summary>Runs both networks (the LSTM only when <paramref name="lstmEpochs"/> is positive) with <paramref name="threads"/> kernel threads and prints one line per figure.</summary>
     public static void Run(int threads, int cnnEpochs = 3, int lstmEpochs = 3)
     {
         KernelSettings.ThreadCount = threads;
@@ -35,6 +35,8 @@ public static class EndToEnd
                 Layers = Throughput.LeNet, Epochs = cnnEpochs, BatchSize = 64, LearningRate = 1e-3f, Optimizer = OptimizerKind.Adam,
                 ThreadCount = threads, Seed = 1,
             }));
+        if (lstmEpochs <= 0)
+            return;
         Measure("Row-MNIST LSTM", digits, new VectorDataViewType(NumberDataViewType.Single, 28, 28), threads,
             ml => ml.MulticlassClassification.Trainers.Lstm(new LstmOptions
             {
