@@ -5,7 +5,7 @@ public static class MaxPool2d
 {
     /// <summary>output (N,C,OH,OW) := window maxima of input (N,C,H,W); argmax records each winner's index within its (H*W) plane.</summary>
     public static void Forward(in Pool2dShape shape, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax)
-        {
+    {
         if (input.Length != shape.InputSize)
             throw new ArgumentException($"input has {input.Length} elements; expected {shape.InputSize}.", nameof(input));
         if (output.Length != shape.OutputSize || argmax.Length != shape.OutputSize)
@@ -45,22 +45,34 @@ public static class MaxPool2d
         }
     }
 
-    /// <summary>dInput (N,C,H,W) := dOutput routed to each window's winner. Overwrites dInput.</summary>
-    public static void Backward(in Pool2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax, Span<float> dInput)
-        {
+    /// <summary>
+    /// dInput (N,C,H,W) := dOutput routed to each window's winner. Overwrites dInput. When <paramref name="rectifiedOutput"/>
+    /// (the forward's output) is given, windows whose maximum is not positive pass no gradient: the backward of a ReLU
+    /// before the pool, done in the same pass (the winner of such a window is a rectified zero, every other input gets none).
+    /// </summary>
+    public static void Backward(in Pool2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax, Span<float> dInput,
+        ReadOnlySpan<float> rectifiedOutput = default)
+    {
         if (dOutput.Length != shape.OutputSize || argmax.Length != shape.OutputSize || dInput.Length != shape.InputSize)
             throw new ArgumentException($"dOutput and argmax must have {shape.OutputSize} elements and dInput {shape.InputSize}; they have {dOutput.Length}, {argmax.Length} and {dInput.Length}.");
+        if (!rectifiedOutput.IsEmpty && rectifiedOutput.Length != shape.OutputSize)
+            throw new ArgumentException($"rectifiedOutput has {rectifiedOutput.Length} elements; expected {shape.OutputSize} (or none).", nameof(rectifiedOutput));
         if (MaxPool2x2.Applies(shape))
         {
-            MaxPool2x2.Backward(shape, dOutput, argmax, dInput);
+            MaxPool2x2.Backward(shape, dOutput, argmax, dInput, rectifiedOutput);
             return;
         }
         int outPlane = shape.OutHeight * shape.OutWidth, plane = shape.Height * shape.Width;
+        bool gated = !rectifiedOutput.IsEmpty;
         dInput.Clear();
         for (int p = 0; p < shape.Batch * shape.Channels; p++)
         {
             for (int i = 0; i < outPlane; i++)
-                dInput[p * plane + argmax[p * outPlane + i]] += dOutput[p * outPlane + i];
+            {
+                int at = p * outPlane + i;
+                if (!gated || rectifiedOutput[at] > 0f)
+                    dInput[p * plane + argmax[at]] += dOutput[at];
+            }
         }
     }
 }

@@ -129,16 +129,18 @@ internal static unsafe class MaxPool2x2
 
     /// <summary>
     /// dInput := dOutput routed to each window's winner, written window by window (the windows tile the input, so no
-    /// clear and no scatter is needed; only an odd last row or column, which no window covers, is cleared first).
+    /// clear and no scatter is needed; only an odd last row or column, which no window covers, is cleared first). When
+    /// <paramref name="rectifiedOutput"/> is not empty, windows whose maximum is not positive pass no gradient.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(in Pool2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax, Span<float> dInput)
+    public static void Backward(in Pool2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax, Span<float> dInput,
+        ReadOnlySpan<float> rectifiedOutput)
     {
         int oh = shape.OutHeight, ow = shape.OutWidth, w = shape.Width, plane = shape.Height * w, planes = shape.Batch * shape.Channels;
         bool avx2 = UseAvx2(ow), sse = !avx2 && UseSse(ow);
         if ((shape.Height & 1) != 0 || (w & 1) != 0)
             dInput.Clear();
-        fixed (float* pDOut = dOutput, pDIn = dInput)
+        fixed (float* pDOut = dOutput, pDIn = dInput, pGate = rectifiedOutput)
         fixed (int* pArg = argmax)
         {
             for (int p = 0; p < planes; p++)
@@ -146,26 +148,28 @@ internal static unsafe class MaxPool2x2
                 float* image = pDIn + (long)p * plane;
                 float* g = pDOut + (long)p * oh * ow;
                 int* arg = pArg + (long)p * oh * ow;
+                float* gate = pGate == null ? null : pGate + (long)p * oh * ow;
                 for (int y = 0; y < oh; y++)
                 {
                     int rowStart = 2 * y * w;
+                    float* gateRow = gate == null ? null : gate + y * ow;
                     if (avx2)
-                        BackRowAvx2(image, rowStart, w, ow, g + y * ow, arg + y * ow);
+                        BackRowAvx2(image, rowStart, w, ow, g + y * ow, arg + y * ow, gateRow);
                     else if (sse)
-                        BackRowSse(image, rowStart, w, ow, g + y * ow, arg + y * ow);
+                        BackRowSse(image, rowStart, w, ow, g + y * ow, arg + y * ow, gateRow);
                     else
-                        BackRowScalar(image, rowStart, w, ow, g + y * ow, arg + y * ow);
+                        BackRowScalar(image, rowStart, w, ow, g + y * ow, arg + y * ow, gateRow);
                 }
             }
         }
     }
 
-    private static void BackRowScalar(float* image, int rowStart, int w, int ow, float* g, int* arg)
+    private static void BackRowScalar(float* image, int rowStart, int w, int ow, float* g, int* arg, float* gate)
     {
         for (int x = 0; x < ow; x++)
         {
             int corner = rowStart + 2 * x, winner = arg[x];
-            float v = g[x] + 0f;
+            float v = gate == null || gate[x] > 0f ? g[x] + 0f : 0f;
             image[corner] = winner == corner ? v : 0f;
             image[corner + 1] = winner == corner + 1 ? v : 0f;
             image[corner + w] = winner == corner + w ? v : 0f;
@@ -175,7 +179,7 @@ internal static unsafe class MaxPool2x2
 
     /// <summary>8 windows per step: the four masked gradients are interleaved back into two rows of 16 floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BackRowAvx2(float* image, int rowStart, int w, int ow, float* g, int* arg)
+    private static void BackRowAvx2(float* image, int rowStart, int w, int ow, float* g, int* arg, float* gate)
     {
         Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), down = Vector256.Create(w);
         for (int x = 0; ; x += 8)
@@ -183,6 +187,8 @@ internal static unsafe class MaxPool2x2
             int at = Math.Min(x, ow - 8), i = rowStart + 2 * at;
             // + 0 turns a -0 gradient into +0, as the scatter into a cleared buffer (0 + v) did.
             Vector256<float> v = Avx.Add(Avx.LoadVector256(g + at), Vector256<float>.Zero);
+            if (gate != null)
+                v = Avx.And(Avx.CompareGreaterThan(Avx.LoadVector256(gate + at), Vector256<float>.Zero), v);
             Vector256<int> winner = Avx.LoadVector256(arg + at);
             Vector256<int> corner = Avx2.Add(lanes, Vector256.Create(i)), below = Avx2.Add(corner, down);
             Vector256<float> tl = Avx.And(Avx2.CompareEqual(winner, corner).AsSingle(), v);
@@ -203,13 +209,15 @@ internal static unsafe class MaxPool2x2
 
     /// <summary>4 windows per step, as <see cref="BackRowAvx2"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BackRowSse(float* image, int rowStart, int w, int ow, float* g, int* arg)
+    private static void BackRowSse(float* image, int rowStart, int w, int ow, float* g, int* arg, float* gate)
     {
         Vector128<int> lanes = Vector128.Create(0, 2, 4, 6), one = Vector128.Create(1), down = Vector128.Create(w);
         for (int x = 0; ; x += 4)
         {
             int at = Math.Min(x, ow - 4), i = rowStart + 2 * at;
             Vector128<float> v = Sse.Add(Sse.LoadVector128(g + at), Vector128<float>.Zero);
+            if (gate != null)
+                v = Sse.And(Sse.CompareGreaterThan(Sse.LoadVector128(gate + at), Vector128<float>.Zero), v);
             Vector128<int> winner = Sse2.LoadVector128(arg + at);
             Vector128<int> corner = Sse2.Add(lanes, Vector128.Create(i)), below = Sse2.Add(corner, down);
             Vector128<float> tl = Sse.And(Sse2.CompareEqual(winner, corner).AsSingle(), v);

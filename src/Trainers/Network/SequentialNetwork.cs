@@ -13,6 +13,9 @@ internal sealed class SequentialNetwork
     private readonly Layer[] _layers;
     private readonly int[] _parameterOffsets;
     private readonly int[] _stateOffsets;
+    // Which of the workspace's two gradient buffers holds d(loss)/d(activation i): they alternate layer by layer, except
+    // across a ReLU whose backward the next layer does, whose input and output gradients are one buffer.
+    private readonly int[] _gradientSlot;
 
     public SequentialNetwork(TensorShape inputShape, IEnumerable<LayerSpec> specs, int trailingFeatures = 0)
     {
@@ -52,6 +55,18 @@ internal sealed class SequentialNetwork
         {
             if (_layers[i] is ActivationLayer { IsRelu: true } relu && _layers[i - 1].FuseFollowingRelu())
                 relu.ApplyInPrecedingLayer();
+        }
+        for (int i = 0; i + 1 < _layers.Length; i++)
+        {
+            if (_layers[i] is ActivationLayer { IsRelu: true } relu && _layers[i + 1].FusePrecedingReluBackward())
+                relu.ApplyBackwardInFollowingLayer();
+        }
+        _gradientSlot = new int[_layers.Length + 1];
+        _gradientSlot[_layers.Length] = _layers.Length % 2;
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            bool shared = _layers[i] is ActivationLayer { BackwardAppliedByFollowingLayer: true };
+            _gradientSlot[i] = shared ? _gradientSlot[i + 1] : 1 - _gradientSlot[i + 1];
         }
         _parameterOffsets = new int[_layers.Length + 1];
         _stateOffsets = new int[_layers.Length + 1];
@@ -192,7 +207,7 @@ internal sealed class SequentialNetwork
         Layer layer = _layers[i];
         LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
         layer.BackwardPartial(round, ref context, workspace.Activation(i)[..(batch * layer.InputShape.Size)],
-            workspace.Gradient((i + 1) % 2)[..(batch * layer.OutputShape.Size)], partial);
+            workspace.Gradient(_gradientSlot[i + 1])[..(batch * layer.OutputShape.Size)], partial);
     }
 
     /// <summary>Combines every sub-batch's backward sums of layer <paramref name="i"/>.</summary>
@@ -205,7 +220,7 @@ internal sealed class SequentialNetwork
 
     /// <summary>Puts d(loss)/d(output) where the last layer's backward reads it.</summary>
     internal void BeginBackward(SequentialWorkspace workspace, ReadOnlySpan<float> dOutput) =>
-        dOutput.CopyTo(workspace.Gradient(_layers.Length % 2)[..dOutput.Length]);
+        dOutput.CopyTo(workspace.Gradient(_gradientSlot[_layers.Length])[..dOutput.Length]);
 
     /// <summary>One training forward and backward with each layer timed, in milliseconds (for profiling, not training).</summary>
     internal (double Forward, double Backward)[] ProfiledStep(SequentialWorkspace workspace, int batch, ParameterBuffer buffer,
@@ -222,7 +237,7 @@ internal sealed class SequentialNetwork
                 workspace.Activation(i + 1)[..(batch * _layers[i].OutputShape.Size)]);
             timing[i].Forward = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        dOutput.CopyTo(workspace.Gradient(_layers.Length % 2));
+        dOutput.CopyTo(workspace.Gradient(_gradientSlot[_layers.Length]));
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -237,13 +252,13 @@ internal sealed class SequentialNetwork
         Span<float> gradients, Span<float> state, bool sharedStatistics)
     {
         Layer layer = _layers[i];
-        Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(i % 2)[..(batch * layer.InputShape.Size)];
+        Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(_gradientSlot[i])[..(batch * layer.InputShape.Size)];
         LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
         context.SharedStatistics = sharedStatistics;
         layer.Backward(ref context,
             workspace.Activation(i)[..(batch * layer.InputShape.Size)],
             workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)],
-            workspace.Gradient((i + 1) % 2)[..(batch * layer.OutputShape.Size)], dInput);
+            workspace.Gradient(_gradientSlot[i + 1])[..(batch * layer.OutputShape.Size)], dInput);
     }
 
     private LayerContext Context(SequentialWorkspace workspace, int index, int batch, bool training,

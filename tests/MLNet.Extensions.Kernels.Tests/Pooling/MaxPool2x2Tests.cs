@@ -3,7 +3,7 @@ using MLNet.Extensions.TestUtilities;
 
 namespace MLNet.Extensions.Kernels.Tests.Pooling;
 
-/// <summary>The vectorised 2x2 stride-2 max pool against a plain loop, on every vector width.</summary>
+/// <summary>The vectorised 2x2 stride-2 max pool (and its backward gated by a ReLU before it) against a plain loop, on every vector width.</summary>
 public class MaxPool2x2Tests
 {
     public static TheoryData<VectorWidth> Widths() => VectorWidthScope.SupportedWidths();
@@ -66,6 +66,43 @@ public class MaxPool2x2Tests
                 expectedDInput[i / outPlane * plane + argmax[i]] += upstream[i];
             Assert.Equal(expectedDInput, dInput);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void BackwardGatedByARectifiedOutputIsThePoolBackwardThenTheRelus(VectorWidth width)
+    {
+        using var scope = new VectorWidthScope(width);
+        ulong seed = 90;
+        // Overlapping 3x3 stride-2 windows take the general path, where one input can win several windows.
+        foreach (Pool2dShape s in s_shapes.Append(new Pool2dShape(2, 2, 9, 11, 3, 3, 2, 2)))
+        {
+            // Rounded values below and at zero make whole windows of rectified zeros, and ties among them.
+            float[] preActivation = RandomData.Uniform(s.InputSize, seed++).Select(v => MathF.Round(2f * v) + 0f).ToArray();
+            float[] rectified = preActivation.Select(v => MathF.Max(v, 0f)).ToArray();
+            float[] upstream = RandomData.Uniform(s.OutputSize, seed++).Select(v => v - 0.5f).ToArray();
+            var output = new float[s.OutputSize];
+            var argmax = new int[s.OutputSize];
+            MaxPool2d.Forward(s, rectified, output, argmax);
+            var separate = new float[s.InputSize];
+            MaxPool2d.Backward(s, upstream, argmax, separate);
+            for (int i = 0; i < separate.Length; i++)
+                separate[i] = preActivation[i] > 0f ? separate[i] : 0f;
+
+            float[] gated = Enumerable.Repeat(float.NaN, s.InputSize).ToArray();
+            MaxPool2d.Backward(s, upstream, argmax, gated, output);
+            Assert.Equal(separate, gated);
+            Assert.Contains(gated, g => g != 0f);
+            Assert.Contains(output, o => o == 0f);
+        }
+    }
+
+    [Fact]
+    public void BackwardRejectsAGateOfTheWrongSize()
+    {
+        var s = new Pool2dShape(1, 1, 4, 4, 2, 2, 2, 2);
+        var error = Assert.Throws<ArgumentException>(() => MaxPool2d.Backward(s, new float[4], new int[4], new float[16], new float[3]));
+        Assert.Contains("rectifiedOutput", error.Message);
     }
 
     [Fact]

@@ -8,8 +8,9 @@ using MLNet.Extensions.Trainers.Training;
 namespace MLNet.Extensions.Trainers.Tests.Network;
 
 /// <summary>
-/// A ReLU after a convolution is applied in the convolution's output stage and shares its buffer. A leaky ReLU of
-/// slope 0 computes the same function as a layer of its own, so the two networks must agree on every output and gradient.
+/// A ReLU after a convolution is applied in the convolution's output stage and shares its buffer, and a ReLU before a
+/// max pool has its backward done by the pool (gated by the pooled maxima) in one gradient buffer with it. A leaky ReLU
+/// of slope 0 computes the same function as a layer of its own, so the two networks must agree on every output and gradient.
 /// </summary>
 public class FusedReluTests
 {

@@ -29,6 +29,15 @@ internal sealed class ActivationLayer : Layer
     /// <summary>Marks this ReLU as applied by the preceding layer (while the network is built).</summary>
     public void ApplyInPrecedingLayer() => AppliedByPrecedingLayer = true;
 
+    /// <summary>
+    /// The following layer does this ReLU's backward in its own, writing straight into this layer's input gradient
+    /// (which is then the same buffer as its output gradient): backward has nothing left to do.
+    /// </summary>
+    public bool BackwardAppliedByFollowingLayer { get; private set; }
+
+    /// <summary>Marks this ReLU's backward as done by the following layer (while the network is built).</summary>
+    public void ApplyBackwardInFollowingLayer() => BackwardAppliedByFollowingLayer = true;
+
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
     {
         if (!AppliedByPrecedingLayer)
@@ -38,7 +47,7 @@ internal sealed class ActivationLayer : Layer
     public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
         ReadOnlySpan<float> dOutput, Span<float> dInput)
     {
-        if (!dInput.IsEmpty)
+        if (!dInput.IsEmpty && !BackwardAppliedByFollowingLayer)
             Activation.Backward(_kind, input, output, dOutput, dInput, _slope);
     }
 }

@@ -27,6 +27,12 @@ internal abstract class Layer
     /// </summary>
     public virtual bool FuseFollowingRelu() => false;
 
+    /// <summary>
+    /// Asks the layer to do the backward of the ReLU right before it inside its own backward; true when it will, and the
+    /// network then hands that ReLU's input gradient buffer to this layer and skips the ReLU's backward pass.
+    /// </summary>
+    public virtual bool FusePrecedingReluBackward() => false;
+
     /// <summary>Trained floats.</summary>
     public virtual int ParameterCount => 0;
 

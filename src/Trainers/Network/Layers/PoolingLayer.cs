@@ -7,6 +7,8 @@ internal sealed class PoolingLayer : Layer
 {
     private readonly bool _max;
     private readonly int _size, _stride, _padding;
+    // A max pool after a ReLU gates its gradient by its own (rectified) output, which is that ReLU's backward.
+    private bool _reluBackward;
 
     public PoolingLayer(TensorShape input, bool max, int size, int stride, int padding)
         : base(input, new TensorShape(input.Channels,
@@ -22,6 +24,8 @@ internal sealed class PoolingLayer : Layer
     public override string Description => $"{(_max ? "max" : "avg")}-pool {_size}x{_size} stride {_stride}" + (_padding > 0 ? $" pad {_padding}" : "");
 
     public override int IndexCacheSize(int batch) => _max ? batch * OutputShape.Size : 0;
+
+    public override bool FusePrecedingReluBackward() => _reluBackward = _max;
 
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
     {
@@ -39,7 +43,7 @@ internal sealed class PoolingLayer : Layer
             return;
         Pool2dShape shape = Shape(context.Batch);
         if (_max)
-            MaxPool2d.Backward(shape, dOutput, context.IndexCache[..dOutput.Length], dInput);
+            MaxPool2d.Backward(shape, dOutput, context.IndexCache[..dOutput.Length], dInput, _reluBackward ? output : default);
         else
             AvgPool2d.Backward(shape, dOutput, dInput);
     }
