@@ -14,7 +14,8 @@ internal sealed class SequentialNetwork
     private readonly int[] _parameterOffsets;
     private readonly int[] _stateOffsets;
     // Which of the workspace's two gradient buffers holds d(loss)/d(activation i): they alternate layer by layer, except
-    // across a ReLU whose backward the next layer does, whose input and output gradients are one buffer.
+    // across a layer whose backward does nothing (a flatten, a ReLU whose backward the next layer does): its input and
+    // output gradients are one buffer.
     private readonly int[] _gradientSlot;
 
     public SequentialNetwork(TensorShape inputShape, IEnumerable<LayerSpec> specs, int trailingFeatures = 0)
@@ -65,8 +66,7 @@ internal sealed class SequentialNetwork
         _gradientSlot[_layers.Length] = _layers.Length % 2;
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
-            bool shared = _layers[i] is ActivationLayer { BackwardAppliedByFollowingLayer: true };
-            _gradientSlot[i] = shared ? _gradientSlot[i + 1] : 1 - _gradientSlot[i + 1];
+            _gradientSlot[i] = _layers[i].BackwardIsNoOp ? _gradientSlot[i + 1] : 1 - _gradientSlot[i + 1];
         }
         _parameterOffsets = new int[_layers.Length + 1];
         _stateOffsets = new int[_layers.Length + 1];
@@ -78,8 +78,8 @@ internal sealed class SequentialNetwork
         OutputShape = shape;
     }
 
-    /// <summary>Whether layer <paramref name="i"/> writes its output in place over its input (a ReLU applied by the layer before).</summary>
-    internal bool WritesInPlace(int i) => _layers[i] is ActivationLayer { AppliedByPrecedingLayer: true };
+    /// <summary>Whether layer <paramref name="i"/>'s output is its input's buffer (a ReLU applied by the layer before, a flatten).</summary>
+    internal bool WritesInPlace(int i) => _layers[i] is ActivationLayer { AppliedByPrecedingLayer: true } or FlattenLayer;
 
     /// <summary>Shape of one input sample.</summary>
     public TensorShape InputShape { get; }

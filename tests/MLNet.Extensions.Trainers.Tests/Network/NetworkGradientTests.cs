@@ -67,6 +67,15 @@ public class NetworkGradientTests
     }
 
     [Fact]
+    public void ReluPoolAndFlattenSharingBuffersMatchFiniteDifferences()
+    {
+        // conv+ReLU in one store, the pool doing the ReLU's backward, the flatten in place: the buffers those share.
+        var stack = new LayerStack(new Conv2dSpec(3, 3, Padding: 1), new ActivationSpec(ActivationKind.Relu), new PoolingSpec(PoolingKind.Max),
+            new FlattenSpec(), new DenseSpec(4), new ActivationSpec(ActivationKind.Relu), new DenseSpec(2));
+        AssertGradients(new NeuralNetwork(new InputLayout(new TensorShape(2, 6, 6)), stack), [72, 72], "conv relu pool flatten");
+    }
+
+    [Fact]
     public void GlobalPoolingOverImageMapsMatchesFiniteDifferences()
     {
         var stack = new LayerStack(new Conv2dSpec(3, 3, Padding: 1), new ActivationSpec(ActivationKind.Tanh),
