@@ -77,7 +77,11 @@ public static partial class Conv2d
             g.KernelOffsets(offsets);
             // 512-bit only: on AVX2 the row panels measured faster on the same layer (0.71 vs 0.89 ms, LeNet's first, Zen 4).
             bool shallow = !op.Flipped && TSimd.Count >= 16 && ShallowConvolution.Applies(g, TSimd.Count);
-            if (!shallow)
+            // 512-bit only, where its 7x32 tiles measured faster than the implicit GEMM's packed patches (BENCHMARKS.md).
+            bool pixelRows = !shallow && TSimd.Count >= 16 && PixelRowConvolution.Applies(g);
+            if (pixelRows)
+                PixelRowConvolution.PackWeights(g, (float*)op.Weights, op.Flipped, packedA);
+            else if (!shallow)
                 PatchGemm<TRows, TSimd, TVector>.PackWeights(g, (float*)op.Weights, op.Flipped, packedA);
             // AVX2 only: the 512-bit path keeps its measured masked packing and 8-row tiles.
             bool rows = typeof(TVector) == typeof(Vector256<float>) && typeof(TRows) == typeof(SixRows) && RowPatchGemm.Applies(g);
@@ -88,6 +92,8 @@ public static partial class Conv2d
                 float* target = (float*)op.Target + (long)first * g.OutImage;
                 if (shallow)
                     ShallowConvolution<TRows, TSimd, TVector>.Run(g, padded, count, (float*)op.Weights, (float*)op.Bias, target, op.Relu);
+                else if (pixelRows)
+                    PixelRowConvolution.Run(g, padded, count, packedA, (float*)op.Bias, panel, target, op.Relu);
                 else if (rows)
                     RowPatchGemm.Run(g, padded, count, packedA, offsets, tile, target, (float*)op.Bias, op.Relu);
                 else

@@ -32,9 +32,9 @@ internal readonly struct PatchWorkspace
     public int Images { get; }
     /// <summary>Start of the padded group (the kernel-offset table of K ints sits at 0).</summary>
     public int Padded { get; }
-    /// <summary>Forward: the packed weights. Weight gradient: the packed patch panels.</summary>
+    /// <summary>Forward: the packed weights (either layout). Weight gradient: the packed patch panels.</summary>
     public int First { get; }
-    /// <summary>Forward: the B micro-panel. Weight gradient: the dOutput micro-panel.</summary>
+    /// <summary>Forward: the B micro-panel, or the pixel-row kernel's tiles. Weight gradient: the dOutput micro-panel.</summary>
     public int Second { get; }
     /// <summary>Forward: the output tile. Weight gradient: the (K, O) partial.</summary>
     public int Third { get; }
@@ -47,7 +47,10 @@ internal readonly struct PatchWorkspace
     public static PatchWorkspace Product(in PatchGeometry g, int batch)
     {
         int images = GroupImages(g, batch), m = g.OutChannels + MaxRows, k = g.Depth;
-        return new(k, images * g.PaddedImage, m * k, Gemm.GemmBlocking.DepthBlock(k) * MaxColumns, m * MaxColumns, 0, images);
+        // The direct pixel-row kernel keeps its packed weights in First and its pixel-major tiles in Second.
+        int first = Math.Max(m * k, PixelRowConvolution.PackedWeightsSize(g));
+        int second = Math.Max(Gemm.GemmBlocking.DepthBlock(k) * MaxColumns, PixelRowConvolution.TileBufferSize(g));
+        return new(k, images * g.PaddedImage, first, second, m * MaxColumns, 0, images);
     }
 
     /// <summary>
