@@ -84,6 +84,7 @@ public static partial class Conv2d
             float* partial = PatchWorkspace.At(work, layout.Third), biasPartial = work + layout.Fourth;
             g.KernelOffsets(offsets);
             bool shallow = ShallowWeightGradient.Applies(g, TSimd.Count);
+            bool pixelRows = !shallow && TSimd.Count >= 16 && PixelRowWeightGradient.Applies(g);
             int ldp = PatchWeightGradient<TRows, TSimd, TVector>.PartialStride(o);
             new Span<float>(partial, partialSize).Clear();
             new Span<float>(biasPartial, o).Clear();
@@ -92,7 +93,9 @@ public static partial class Conv2d
                 int count = Math.Min(layout.Images, end - first);
                 float* gradient = (float*)op.DOutput + (long)first * g.OutImage;
                 g.Pad((float*)op.Input + (long)first * g.SourceImage, count, padded);
-                if (!shallow)
+                if (pixelRows)
+                    PixelRowWeightGradient.Accumulate(g, padded, gradient, count, partial, ldp, bPanel);
+                else if (!shallow)
                     PatchWeightGradient<TRows, TSimd, TVector>.Accumulate(g, padded, gradient, count, offsets, aPanels, bPanel, partial);
                 else if (TSimd.Count >= 16)
                     ShallowWeightGradient.Accumulate<FourRows, TSimd, TVector>(g, padded, gradient, count, partial, ldp);

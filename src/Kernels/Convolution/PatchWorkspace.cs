@@ -61,7 +61,9 @@ internal readonly struct PatchWorkspace
     {
         int images = GroupImages(g, batch), k = g.Depth + MaxRows, block = PatchWeightGradient<Gemm.SixRows, Primitives.SimdScalar, float>.PixelBlock;
         int columns = (g.OutChannels + MaxColumns - 1) / MaxColumns * MaxColumns;
-        return new(g.Depth, images * g.PaddedImage, k * block + k, block * MaxColumns, k * columns, g.OutChannels, images);
+        // The direct pixel-row kernel keeps one image's pixel-major dOutput in Second.
+        int second = Math.Max(block * MaxColumns, PixelRowWeightGradient.RowsSize(g));
+        return new(g.Depth, images * g.PaddedImage, k * block + k, second, k * columns, g.OutChannels, images);
     }
 
     private static int GroupImages(in PatchGeometry g, int batch) => Math.Clamp((1 << 17) / Math.Max(1, g.PaddedImage), 1, Math.Max(1, batch));

@@ -24,7 +24,7 @@ public class Conv2dTests
     ];
 
     /// <summary>
-    /// Shapes off the micro-tile grid (O = 33 and 40 span two NR panels at 512 bits, M = 11 and 17 leave partial tiles,
+    /// Shapes off the micro-tile grid (O = 24, 33 and 40 span two NR panels at 512 bits, M = 11 and 17 leave partial tiles,
     /// 14- and 28-wide rows leave partial runs), kernels 1 to 7, strides and paddings, and the two LeNet layers on a
     /// small batch so panels cross image boundaries; checked against the double reference (finite differences would
     /// take minutes at these sizes; the reference itself is checked by them above).
@@ -43,6 +43,12 @@ public class Conv2dTests
         // columns, two depth blocks (K = 270) and M = 11 and 30 (partial 6-row tiles) forward and backward.
         new(2, 30, 6, 15, 11, 3, 3, 1, 1, 1, 1),
         new(1, 2, 5, 32, 7, 3, 5, 1, 1, 1, 2),
+        // Stride 1 beyond the shallow kernels, at 512 bits the pixel-row kernels: kernel rows of 2, 6 and 7 taps, O = 20
+        // (a 32-lane panel with 12 lanes unused, untiled with an edge of 4 channels), 24 (32 + 16 lanes: both tile kinds),
+        // odd output heights (the last two-row tile overlaps), rows of 7, 8 and 9 pixels (the last tile overlapping or not).
+        new(2, 6, 9, 12, 20, 3, 7, 1, 1, 1, 3),
+        new(1, 5, 8, 9, 24, 2, 6, 1, 1, 0, 2),
+        new(2, 9, 7, 8, 9, 2, 2, 1, 1, 1, 0),
     ];
 
     [Theory]
