@@ -14,10 +14,11 @@ public static class BatchNorm
     /// <summary>
     /// y := gamma * (x - mean) * invStd + beta with the batch's own statistics, saved in savedMean/savedInvStd (C) for backward.
     /// running := (1 - momentum) * running + momentum * batch, with the unbiased variance for runningVariance (PyTorch's convention).
+    /// With <paramref name="relu"/>, y is rectified in the same pass (a following ReLU).
     /// </summary>
     public static void ForwardTraining(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma,
         ReadOnlySpan<float> beta, Span<float> y, Span<float> savedMean, Span<float> savedInvStd,
-        Span<float> runningMean, Span<float> runningVariance, float momentum, float epsilon)
+        Span<float> runningMean, Span<float> runningVariance, float momentum, float epsilon, bool relu = false)
     {
         int c = shape.Channels;
         double count = (double)shape.Batch * shape.Spatial;
@@ -32,20 +33,20 @@ public static class BatchNorm
             runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * (float)mean;
             runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * (float)(count > 1 ? sq / (count - 1) : variance);
             float scale = gamma[ch] * invStd;
-            Affine(shape, x, y, ch, scale, beta[ch] - (float)mean * scale);
+            Affine(shape, x, y, ch, scale, beta[ch] - (float)mean * scale, relu);
         }
     }
 
-    /// <summary>y := gamma * (x - runningMean) / sqrt(runningVariance + epsilon) + beta.</summary>
+    /// <summary>y := gamma * (x - runningMean) / sqrt(runningVariance + epsilon) + beta, rectified when <paramref name="relu"/>.</summary>
     public static void ForwardInference(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma,
         ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVariance, float epsilon,
-        Span<float> y)
+        Span<float> y, bool relu = false)
     {
         for (int ch = 0; ch < shape.Channels; ch++)
         {
             float invStd = 1f / MathF.Sqrt(runningVariance[ch] + epsilon);
             float scale = gamma[ch] * invStd;
-            Affine(shape, x, y, ch, scale, beta[ch] - runningMean[ch] * scale);
+            Affine(shape, x, y, ch, scale, beta[ch] - runningMean[ch] * scale, relu);
         }
     }
 
@@ -81,15 +82,15 @@ public static class BatchNorm
             squares[ch] = ChannelSquaredDeviation(shape, x, ch, mean[ch]);
     }
 
-    /// <summary>y := gamma * (x - mean) * invStd + beta with given statistics (those of the whole batch this part belongs to).</summary>
+    /// <summary>y := gamma * (x - mean) * invStd + beta with given statistics (those of the whole batch this part belongs to), rectified when <paramref name="relu"/>.</summary>
     public static void Normalize(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> y)
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> y, bool relu = false)
     {
         Check(shape, x.Length, mean.Length);
         for (int ch = 0; ch < shape.Channels; ch++)
         {
             float scale = gamma[ch] * invStd[ch];
-            Affine(shape, x, y, ch, scale, beta[ch] - mean[ch] * scale);
+            Affine(shape, x, y, ch, scale, beta[ch] - mean[ch] * scale, relu);
         }
     }
 
@@ -185,17 +186,17 @@ public static class BatchNorm
         }
     }
 
-    private static unsafe void Affine(in BatchNormShape shape, ReadOnlySpan<float> x, Span<float> y, int ch, float scale, float shift)
+    private static unsafe void Affine(in BatchNormShape shape, ReadOnlySpan<float> x, Span<float> y, int ch, float scale, float shift, bool relu)
     {
         fixed (float* px = x, py = y)
         {
             var rows = Rows(shape, ch);
             switch (KernelSettings.EffectiveVectorWidth)
             {
-                case VectorWidth.Bits512: BatchNormRows<Simd512, Vector512<float>>.Affine(rows, px, py, scale, shift); break;
-                case VectorWidth.Bits256: BatchNormRows<Simd256, Vector256<float>>.Affine(rows, px, py, scale, shift); break;
-                case VectorWidth.Bits128: BatchNormRows<Simd128, Vector128<float>>.Affine(rows, px, py, scale, shift); break;
-                default: BatchNormRows<SimdScalar, float>.Affine(rows, px, py, scale, shift); break;
+                case VectorWidth.Bits512: BatchNormRows<Simd512, Vector512<float>>.Affine(rows, px, py, scale, shift, relu); break;
+                case VectorWidth.Bits256: BatchNormRows<Simd256, Vector256<float>>.Affine(rows, px, py, scale, shift, relu); break;
+                case VectorWidth.Bits128: BatchNormRows<Simd128, Vector128<float>>.Affine(rows, px, py, scale, shift, relu); break;
+                default: BatchNormRows<SimdScalar, float>.Affine(rows, px, py, scale, shift, relu); break;
             }
         }
     }

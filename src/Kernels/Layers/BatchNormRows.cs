@@ -108,8 +108,8 @@ internal static unsafe class BatchNormRows<TOps, TVector>
         }
     }
 
-    /// <summary>y := scale x + shift over the channel.</summary>
-    public static void Affine(in ChannelRows rows, float* x, float* y, float scale, float shift)
+    /// <summary>y := scale x + shift over the channel, then max(0, .) when <paramref name="relu"/> (a following ReLU in the same pass).</summary>
+    public static void Affine(in ChannelRows rows, float* x, float* y, float scale, float shift, bool relu)
     {
         int w = TOps.Count, n = rows.Length;
         TVector vs = TOps.Broadcast(scale), vt = TOps.Broadcast(shift);
@@ -119,9 +119,15 @@ internal static unsafe class BatchNormRows<TOps, TVector>
             float* px = x + o, py = y + o;
             int i = 0;
             for (; i <= n - w; i += w)
-                TOps.Store(TOps.MultiplyAdd(TOps.Load(px + i), vs, vt), py + i);
+            {
+                TVector v = TOps.MultiplyAdd(TOps.Load(px + i), vs, vt);
+                TOps.Store(relu ? TOps.Max(v, TOps.Zero) : v, py + i);
+            }
             for (; i < n; i++)
-                py[i] = SimdScalar.MultiplyAdd(px[i], scale, shift);
+            {
+                float v = SimdScalar.MultiplyAdd(px[i], scale, shift);
+                py[i] = relu ? SimdScalar.Max(v, 0f) : v;
+            }
         }
     }
 

@@ -67,6 +67,35 @@ public class BatchNormTests
 
     [Theory]
     [MemberData(nameof(Widths))]
+    public void RectifiedPassesAreThePlainOnesThenMaxWithZero(VectorWidth width)
+    {
+        using var scope = new VectorWidthScope(width);
+        // Spatial 37 leaves a scalar tail on every width; beta around 0 puts about half the outputs below zero.
+        var s = new BatchNormShape(3, 4, 37);
+        float[] x = RandomData.Uniform(s.Size, 11, 3f), gamma = RandomData.Uniform(s.Channels, 12);
+        float[] beta = RandomData.Uniform(s.Channels, 13).Select(b => b - 0.5f).ToArray();
+        float[] mean = new float[s.Channels], invStd = new float[s.Channels], runningMean = new float[s.Channels];
+        float[] runningVariance = Enumerable.Repeat(1f, s.Channels).ToArray();
+        float[] Rectify(float[] y) => y.Select(v => MathF.Max(v, 0f)).ToArray();
+
+        float[] plain = new float[s.Size], rectified = new float[s.Size];
+        BatchNorm.ForwardTraining(s, x, gamma, beta, plain, mean, invStd, runningMean.ToArray(), runningVariance.ToArray(), 0.1f, 1e-5f);
+        BatchNorm.ForwardTraining(s, x, gamma, beta, rectified, mean, invStd, runningMean.ToArray(), runningVariance.ToArray(), 0.1f, 1e-5f, relu: true);
+        Assert.Equal(Rectify(plain), rectified);
+        Assert.Contains(rectified, v => v == 0f);
+        Assert.Contains(rectified, v => v > 0f);
+
+        BatchNorm.Normalize(s, x, gamma, beta, mean, invStd, plain);
+        BatchNorm.Normalize(s, x, gamma, beta, mean, invStd, rectified, relu: true);
+        Assert.Equal(Rectify(plain), rectified);
+
+        BatchNorm.ForwardInference(s, x, gamma, beta, mean, runningVariance, 1e-5f, plain);
+        BatchNorm.ForwardInference(s, x, gamma, beta, mean, runningVariance, 1e-5f, rectified, relu: true);
+        Assert.Equal(Rectify(plain), rectified);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
     public void PartSumsAddedInOrderGiveTheWholeBatchPasses(VectorWidth width)
     {
         using var scope = new VectorWidthScope(width);

@@ -9,7 +9,8 @@ namespace MLNet.Extensions.Trainers.Tests.Network;
 
 /// <summary>
 /// A ReLU after a convolution is applied in the convolution's output stage and shares its buffer, and a ReLU before a
-/// max pool has its backward done by the pool (gated by the pooled maxima) in one gradient buffer with it. A leaky ReLU
+/// max pool has its backward done by the pool (gated by the pooled maxima) in one gradient buffer with it; a ReLU after
+/// batch norm is applied in batch norm's store. A leaky ReLU
 /// of slope 0 computes the same function as a layer of its own, so the two networks must agree on every output and gradient.
 /// </summary>
 public class FusedReluTests
@@ -20,16 +21,25 @@ public class FusedReluTests
             new Conv2dSpec(16, 5, Padding: 2), activation, new PoolingSpec(PoolingKind.Max),
             new FlattenSpec(), new DenseSpec(32), activation, new DenseSpec(10)));
 
+    /// <summary>The default CNN's pattern: the ReLU after batch norm is applied in batch norm's store.</summary>
+    private static NeuralNetwork WithBatchNorm(ActivationSpec activation) =>
+        new(new InputLayout(new TensorShape(1, 28, 28)), new LayerStack(
+            new Conv2dSpec(8, 3, Padding: 1), new BatchNormSpec(), activation, new PoolingSpec(PoolingKind.Max),
+            new Conv2dSpec(16, 3, Padding: 1), new BatchNormSpec(), activation, new PoolingSpec(PoolingKind.Max),
+            new FlattenSpec(), new DenseSpec(10)));
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void FusedReluGivesTheOutputsAndGradientsOfASeparateOne(int threads)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    public void FusedReluGivesTheOutputsAndGradientsOfASeparateOne(int threads, bool batchNorm)
     {
         using var scope = new KernelThreadScope(threads);
         const int batchSize = 12;
         (float[] Outputs, float[] Gradients) Step(ActivationSpec activation)
         {
-            NeuralNetwork network = LeNet(activation);
+            NeuralNetwork network = batchNorm ? WithBatchNorm(activation) : LeNet(activation);
             network.Initialize(4);
             var trainable = new NetworkTrainable(network, batchSize, 1);
             var batch = new TrainingBatch(batchSize, 784, 1) { Count = batchSize };

@@ -16,6 +16,7 @@ internal sealed class BatchNormLayer : Layer
     private const float Epsilon = 1e-5f;
     private readonly int _channels;
     private readonly int _spatial;
+    private bool _relu;
 
     public BatchNormLayer(TensorShape input)
         : base(input, input)
@@ -115,19 +116,22 @@ internal sealed class BatchNormLayer : Layer
         }
     }
 
+    // A following ReLU is applied as the normalized values are stored; backward reads the input, never the output.
+    public override bool FuseFollowingRelu() => _relu = true;
+
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
     {
         var shape = new BatchNormShape(context.Batch, _channels, _spatial);
         ReadOnlySpan<float> gamma = context.Parameters[.._channels], beta = context.Parameters[_channels..];
         if (context.Training && context.SharedStatistics)
-            BatchNorm.Normalize(shape, input, gamma, beta, context.Cache[.._channels], context.Cache.Slice(_channels, _channels), output);
+            BatchNorm.Normalize(shape, input, gamma, beta, context.Cache[.._channels], context.Cache.Slice(_channels, _channels), output, _relu);
         // One sample carries no batch statistics; fall back to the running ones, as Keras does at inference.
         else if (context.Training && context.Batch * _spatial > 1)
             BatchNorm.ForwardTraining(shape, input, gamma, beta, output, context.Cache[.._channels],
-                context.Cache.Slice(_channels, _channels), context.State[.._channels], context.State[_channels..], Momentum, Epsilon);
+                context.Cache.Slice(_channels, _channels), context.State[.._channels], context.State[_channels..], Momentum, Epsilon, _relu);
         else
             BatchNorm.ForwardInference(shape, input, gamma, beta, context.State[.._channels],
-                context.State[_channels..], Epsilon, output);
+                context.State[_channels..], Epsilon, output, _relu);
     }
 
     public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
