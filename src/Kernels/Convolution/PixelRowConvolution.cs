@@ -19,7 +19,7 @@ internal static unsafe class PixelRowConvolution
     private const int Pixels = 7;
 
     /// <summary>Channels per vector.</summary>
-    private const int Lanes = 16;
+    internal const int Lanes = 16;
 
     /// <summary>Stride 1 with output rows of at least one tile and at least two of them, on an AVX-512 machine.</summary>
     public static bool Applies(in PatchGeometry g) => Avx512F.IsSupported && g.StrideHeight == 1 && g.StrideWidth == 1
@@ -98,7 +98,8 @@ internal static unsafe class PixelRowConvolution
                         break;
                 }
             }
-            Untile(tiles, ldw, pixels, m, target + (long)image * m * pixels);
+            // target[m, p] := tiles[p, m] for m below M.
+            Gemm.Transpose8x8.Matrix(tiles, ldw, pixels, m, target + (long)image * m * pixels, pixels);
         }
     }
 
@@ -214,26 +215,5 @@ internal static unsafe class PixelRowConvolution
     {
         Vector512<float> v = sum + bias;
         Vector512.Store(relu ? Vector512.Max(v, Vector512<float>.Zero) : v, dst);
-    }
-
-    /// <summary>target[m, p] := tiles[p, m] for m below M: 8x8 register transposes, the edges one float at a time.</summary>
-    private static void Untile(float* tiles, int ldw, int pixels, int m, float* target)
-    {
-        int m8 = m & ~7, p8 = pixels & ~7;
-        for (int p = 0; p < p8; p += 8)
-        {
-            for (int j = 0; j < m8; j += 8)
-                Gemm.Transpose8x8.Run(tiles + (long)p * ldw + j, ldw, target + (long)j * pixels + p, pixels);
-            for (int j = m8; j < m; j++)
-            {
-                for (int q = p; q < p + 8; q++)
-                    target[(long)j * pixels + q] = tiles[(long)q * ldw + j];
-            }
-        }
-        for (int q = p8; q < pixels; q++)
-        {
-            for (int j = 0; j < m; j++)
-                target[(long)j * pixels + q] = tiles[(long)q * ldw + j];
-        }
     }
 }

@@ -15,7 +15,7 @@ namespace MLNet.Extensions.Kernels.Convolution;
 internal static unsafe class PixelRowWeightGradient<TTaps>
     where TTaps : struct, ITileRows
 {
-    private const int Lanes = 16;
+    private const int Lanes = PixelRowConvolution.Lanes;
 
     /// <summary>
     /// partial[((c * KH + ky) * KW + kx) * ldp + o] += the gradient over <paramref name="images"/> padded images and their
@@ -179,24 +179,11 @@ internal static unsafe class PixelRowWeightGradient
         }
     }
 
-    /// <summary>rows[p * ldw + j] := gradient[j * pixels + p] (zero for j past O): 8x8 register transposes, the edges one float at a time.</summary>
+    /// <summary>rows[p * ldw + j] := gradient[j * pixels + p] (zero for j past O).</summary>
     public static void Transpose(float* gradient, int o, int pixels, int ldw, float* rows)
     {
-        int o8 = o & ~7, p8 = pixels & ~7;
-        for (int j = 0; j < o8; j += 8)
-        {
-            for (int p = 0; p < p8; p += 8)
-                Transpose8x8.Run(gradient + (long)j * pixels + p, pixels, rows + (long)p * ldw + j, ldw);
-            for (int p = p8; p < pixels; p++)
-            {
-                for (int r = j; r < j + 8; r++)
-                    rows[(long)p * ldw + r] = gradient[(long)r * pixels + p];
-            }
-        }
+        Transpose8x8.Matrix(gradient, pixels, o, pixels, rows, ldw);
         for (int p = 0; p < pixels; p++)
-        {
-            for (int r = o8; r < ldw; r++)
-                rows[(long)p * ldw + r] = r < o ? gradient[(long)r * pixels + p] : 0f;
-        }
+            new Span<float>(rows + (long)p * ldw + o, ldw - o).Clear();
     }
 }

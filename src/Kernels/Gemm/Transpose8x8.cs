@@ -22,6 +22,30 @@ internal static unsafe class Transpose8x8
             Avx.LoadVector256(src + 6 * srcStride), Avx.LoadVector256(src + 7 * srcStride), dst, dstStride);
 
     /// <summary>
+    /// dst[c * dstStride + r] = src[r * srcStride + c] for r below <paramref name="rows"/> and c below <paramref name="cols"/>:
+    /// whole 8x8 blocks by <see cref="Run"/>, the edges one float at a time. Requires <see cref="IsEnabled"/>.
+    /// </summary>
+    public static void Matrix(float* src, nint srcStride, int rows, int cols, float* dst, nint dstStride)
+    {
+        int rows8 = rows & ~7, cols8 = cols & ~7;
+        for (int r = 0; r < rows8; r += 8)
+        {
+            for (int c = 0; c < cols8; c += 8)
+                Run(src + r * srcStride + c, srcStride, dst + c * dstStride + r, dstStride);
+            for (int c = cols8; c < cols; c++)
+            {
+                for (int q = r; q < r + 8; q++)
+                    dst[c * dstStride + q] = src[q * srcStride + c];
+            }
+        }
+        for (int r = rows8; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++)
+                dst[c * dstStride + r] = src[r * srcStride + c];
+        }
+    }
+
+    /// <summary>
     /// dst[q * dstStride + r] = rows[r][q] for r, q in [0, 8): rows that are not evenly spaced (patches of an image).
     /// Columns are stored in q order, so a dstStride below 8 leaves column q's first rows where column q - 1 spilled.
     /// </summary>

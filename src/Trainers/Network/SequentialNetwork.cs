@@ -79,7 +79,7 @@ internal sealed class SequentialNetwork
     }
 
     /// <summary>Whether layer <paramref name="i"/>'s output is its input's buffer (a ReLU applied by the layer before, a flatten).</summary>
-    internal bool WritesInPlace(int i) => _layers[i] is ActivationLayer { AppliedByPrecedingLayer: true } or FlattenLayer;
+    internal bool WritesInPlace(int i) => _layers[i].OutputIsInput;
 
     /// <summary>Shape of one input sample.</summary>
     public TensorShape InputShape { get; }

@@ -35,6 +35,8 @@ internal sealed class ActivationLayer : Layer
     /// </summary>
     public bool BackwardAppliedByFollowingLayer { get; private set; }
 
+    public override bool OutputIsInput => AppliedByPrecedingLayer;
+
     public override bool BackwardIsNoOp => BackwardAppliedByFollowingLayer;
 
     /// <summary>Marks this ReLU's backward as done by the following layer (while the network is built).</summary>

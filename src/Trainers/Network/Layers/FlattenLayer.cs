@@ -13,6 +13,8 @@ internal sealed class FlattenLayer : Layer
 
     public override string Description => "flatten";
 
+    public override bool OutputIsInput => true;
+
     public override bool BackwardIsNoOp => true;
 
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)

@@ -33,6 +33,9 @@ internal abstract class Layer
     /// </summary>
     public virtual bool FusePrecedingReluBackward() => false;
 
+    /// <summary>Whether the layer's output is its input as it stands (or as the layer before already rectified it), so the two share a buffer and forward does nothing.</summary>
+    public virtual bool OutputIsInput => false;
+
     /// <summary>Whether the layer's input gradient is its output gradient as it stands, so the two may share a buffer and backward does nothing.</summary>
     public virtual bool BackwardIsNoOp => false;
 
