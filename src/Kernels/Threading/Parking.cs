@@ -27,10 +27,19 @@ internal sealed class Parking
             if (Volatile.Read(ref location) != value)
                 return;
         }
-        // Dekker-style: announce the park, then look again; whoever clears _parked owns the matching Release.
-        Interlocked.Exchange(ref _parked, 1);
-        if (Volatile.Read(ref location) == value || Interlocked.Exchange(ref _parked, 0) == 0)
+        while (true)
+        {
+            // Dekker-style: announce the park, then look again; whoever clears _parked owns the matching Release.
+            Interlocked.Exchange(ref _parked, 1);
+            bool moved = Volatile.Read(ref location) != value;
+            if (moved && Interlocked.Exchange(ref _parked, 0) == 1)
+                return;
             _semaphore.Wait();
+            // A waker that was descheduled between moving an earlier location and calling Wake releases a later wait:
+            // that wait must not end before its own location has moved.
+            if (moved || Volatile.Read(ref location) != value)
+                return;
+        }
     }
 
     /// <summary>Call after changing the watched location: wakes the waiter if it has parked.</summary>
