@@ -25,16 +25,17 @@ internal static unsafe class LstmCellMath
 
     /// <summary>
     /// For scoring, from pre-activations without bias: c := f c + i g in place and h := o tanh(c), with the bias added to
-    /// each gate here; the activated gates are not kept.
+    /// each gate here; the activated gates are not kept. Covers the first <paramref name="units"/> hidden units of gate
+    /// blocks <paramref name="hidden"/> apart, so the units of one sequence can be shared among threads.
     /// </summary>
-    public static void Infer(float* gates, float* bias, float* c, float* h, int hidden)
+    public static void Infer(float* gates, float* bias, float* c, float* h, int units, int hidden)
     {
         switch (KernelSettings.EffectiveVectorWidth)
         {
-            case VectorWidth.Bits512: Infer<Simd512, Vector512<float>>(gates, bias, c, h, hidden); break;
-            case VectorWidth.Bits256: Infer<Simd256, Vector256<float>>(gates, bias, c, h, hidden); break;
-            case VectorWidth.Bits128: Infer<Simd128, Vector128<float>>(gates, bias, c, h, hidden); break;
-            default: Infer<SimdScalar, float>(gates, bias, c, h, hidden); break;
+            case VectorWidth.Bits512: Infer<Simd512, Vector512<float>>(gates, bias, c, h, units, hidden); break;
+            case VectorWidth.Bits256: Infer<Simd256, Vector256<float>>(gates, bias, c, h, units, hidden); break;
+            case VectorWidth.Bits128: Infer<Simd128, Vector128<float>>(gates, bias, c, h, units, hidden); break;
+            default: Infer<SimdScalar, float>(gates, bias, c, h, units, hidden); break;
         }
     }
 
@@ -81,14 +82,14 @@ internal static unsafe class LstmCellMath
         TOps.Store(TOps.Multiply(o, GateFunctions.Tanh<TOps, TVector>(cell)), h + j);
     }
 
-    private static void Infer<TOps, TVector>(float* gates, float* bias, float* c, float* h, int hidden)
+    private static void Infer<TOps, TVector>(float* gates, float* bias, float* c, float* h, int units, int hidden)
         where TOps : ISimd<TVector>
         where TVector : struct
     {
         int w = TOps.Count, j = 0;
-        for (; j <= hidden - w; j += w)
+        for (; j <= units - w; j += w)
             InferLanes<TOps, TVector>(gates, bias, c, h, hidden, j);
-        for (; j < hidden; j++)
+        for (; j < units; j++)
             InferLanes<SimdScalar, float>(gates, bias, c, h, hidden, j);
     }
 

@@ -9,6 +9,8 @@ public static partial class LstmLayer
     /// <summary>Floats of scratch space <see cref="Infer"/> needs.</summary>
     public static int InferWorkspaceSize(in LstmShape shape)
     {
+        if (shape.Batch < FewRowsLimit)
+            return FewRowsWorkspaceSize(shape);
         int k = shape.InputSize + shape.HiddenSize;
         return shape.GateSize * k + PackedGemm.PackedSize(shape.GateSize, k) + shape.Batch * (k + shape.GateSize + shape.HiddenSize);
     }
@@ -19,6 +21,7 @@ public static partial class LstmLayer
     /// and hidden state per sequence is kept. Writes each sequence's final hidden state to <paramref name="final"/> (row b
     /// at b * <paramref name="finalStride"/>) and, when <paramref name="hidden"/> is not empty, every step's (T,N,H).
     /// Agrees with <see cref="Forward"/> to rounding (the sums run in another order).
+    /// Fewer than 8 sequences take a latency path instead, which shares each step's hidden units among the threads.
     /// </summary>
     public static unsafe void Infer(in LstmShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> inputWeights,
         ReadOnlySpan<float> recurrentWeights, ReadOnlySpan<float> bias, ReadOnlySpan<int> lengths, Span<float> final,
@@ -35,6 +38,11 @@ public static partial class LstmLayer
         if (workspace.Length < InferWorkspaceSize(shape))
             throw new ArgumentException($"workspace has {workspace.Length} elements; expected at least {InferWorkspaceSize(shape)}.", nameof(workspace));
 
+        if (n < FewRowsLimit)
+        {
+            InferFewRows(shape, input, inputWeights, recurrentWeights, bias, lengths, final, finalStride, hidden, workspace);
+            return;
+        }
         // Row j of the joined weights is [W_ih[j], W_hh[j]], so one GEMM per step replaces the input projection of all
         // steps (a K = F product over T x N rows whose gates would not fit in cache) plus the recurrent product.
         Span<float> joined = workspace[..(g4 * k)];
@@ -79,7 +87,7 @@ public static partial class LstmLayer
                 float* state = joined + (long)r * k + f;
                 // Past a sequence's length its state holds, as in Forward.
                 if (p.Lengths == null || step < p.Lengths[b0 + r])
-                    LstmCellMath.Infer(gates + (long)r * g4, p.Bias, cell + (long)r * h, state, h);
+                    LstmCellMath.Infer(gates + (long)r * g4, p.Bias, cell + (long)r * h, state, h, h);
                 if (p.Hidden != null)
                     new ReadOnlySpan<float>(state, h).CopyTo(new Span<float>(p.Hidden + ((long)step * n + b0 + r) * h, h));
             }

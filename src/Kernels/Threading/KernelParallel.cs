@@ -134,6 +134,22 @@ public static class KernelParallel
         }
     }
 
+    /// <summary>
+    /// <see cref="Together"/> over a state passed by value, for kernels that would otherwise allocate a closure per call.
+    /// </summary>
+    public static void Together<TState>(int participants, in TState state, TogetherBody<TState> body)
+    {
+        TogetherJob<TState> job = TogetherJob<TState>.Rent(state, body);
+        try
+        {
+            Together(participants, job.Body);
+        }
+        finally
+        {
+            job.Return();
+        }
+    }
+
     internal static void EnterRegion() => t_depth++;
 
     internal static void ExitRegion() => t_depth--;

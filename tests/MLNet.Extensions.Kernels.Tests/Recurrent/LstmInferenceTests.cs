@@ -10,10 +10,15 @@ public class LstmInferenceTests
     public static TheoryData<VectorWidth> Widths() => VectorWidthScope.SupportedWidths();
 
     // Row counts below and above the 8-row tile and a hidden size that is not a multiple of any vector width, with and
-    // without padded sequences; the last case is large enough for the rows to be split across threads.
+    // without padded sequences; the last case is large enough for the rows to be split across threads, and the few-row
+    // cases after the first are large enough for their hidden units to be (one or two rows, and five rows, which take
+    // the packed GEMM per gate; 100 units leave a tail past the last 16-unit block).
     private static readonly (LstmShape Shape, int[]? Lengths)[] s_cases =
     [
         (new LstmShape(1, 3, 2, 5), null),
+        (new LstmShape(1, 6, 5, 128), null),
+        (new LstmShape(2, 5, 3, 100), [5, 2]),
+        (new LstmShape(5, 4, 6, 72), [4, 0, 1, 3, 4]),
         (new LstmShape(9, 5, 3, 21), [5, 1, 0, 3, 5, 2, 4, 5, 5]),
         (new LstmShape(37, 4, 7, 33), null),
         (new LstmShape(64, 28, 28, 40), Enumerable.Range(0, 64).Select(i => 1 + i % 28).ToArray()),
@@ -74,6 +79,35 @@ public class LstmInferenceTests
             return final;
         }
         Assert.Equal(Run(1), Run(2));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void SharingAFewRowsHiddenUnitsAmongThreadsDoesNotChangeTheResult(int caseIndex)
+    {
+        (LstmShape s, int[]? lengths) = s_cases[caseIndex];
+        float[] x = RandomData.Uniform(s.Steps * s.Batch * s.InputSize, 17);
+        float[] wIh = RandomData.Uniform(s.GateSize * s.InputSize, 18, 0.5f);
+        float[] wHh = RandomData.Uniform(s.GateSize * s.HiddenSize, 19, 0.5f);
+        float[] bias = RandomData.Uniform(s.GateSize, 20, 0.5f);
+        var workspace = new float[LstmLayer.InferWorkspaceSize(s)];
+        (float[] Final, float[] Hidden) Run(int threadCount)
+        {
+            using var threads = new KernelThreadScope(threadCount);
+            var final = new float[s.Batch * s.HiddenSize];
+            var hidden = new float[s.Steps * s.Batch * s.HiddenSize];
+            LstmLayer.Infer(s, x, wIh, wHh, bias, lengths ?? [], final, s.HiddenSize, hidden, workspace);
+            return (final, hidden);
+        }
+        (float[] final1, float[] hidden1) = Run(1);
+        foreach (int threadCount in new[] { 2, 3 })
+        {
+            (float[] final, float[] hidden) = Run(threadCount);
+            Assert.Equal(final1, final);
+            Assert.Equal(hidden1, hidden);
+        }
     }
 
     [Fact]

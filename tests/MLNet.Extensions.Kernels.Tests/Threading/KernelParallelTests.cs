@@ -136,6 +136,30 @@ public class KernelParallelTests
     private readonly record struct ChunkState(int[] Hits, int Weight);
 
     [Fact]
+    public void TogetherWithStateHandsEveryParticipantTheStateAndAllocatesNothing()
+    {
+        using var scope = new KernelThreadScope(2);
+        var state = new ChunkState(new int[2], 3);
+        TogetherBody<ChunkState> body = static (in ChunkState s, int participant, KernelBarrier barrier) =>
+        {
+            s.Hits[participant] += s.Weight;
+            barrier.SignalAndWait(participant);
+            // After the meeting each participant sees the other's write.
+            if (s.Hits[1 - participant] % s.Weight != 0 || s.Hits[0] != s.Hits[1])
+                throw new InvalidOperationException("A participant passed the barrier before the other wrote.");
+            barrier.SignalAndWait(participant);
+        };
+        KernelParallel.Together(2, state, body);
+        Assert.Equal([3, 3], state.Hits);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 25; i++)
+            KernelParallel.Together(2, state, body);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal([78, 78], state.Hits);
+    }
+
+    [Fact]
     public void SuccessiveCallsReuseTheSameWorkerThreadsAndAllocateNothing()
     {
         using var scope = new KernelThreadScope(2);

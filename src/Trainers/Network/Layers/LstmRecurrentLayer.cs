@@ -44,8 +44,8 @@ internal sealed class LstmRecurrentLayer : RecurrentLayer
         return Math.Max(LstmLayer.InferWorkspaceSize(shape), Math.Max(LstmLayer.ForwardWorkspaceSize(shape), LstmLayer.BackwardWorkspaceSize(shape)));
     }
 
-    // A few rows (one sequence from a PredictionEngine) keep the latency path of CellForward, which reads the weights unpacked.
-    protected override bool InfersWithoutCaches(int batch) => batch >= 8;
+    // Any batch: a few rows (one sequence from a PredictionEngine) take the kernel's latency path.
+    protected override bool InfersWithoutCaches(int batch) => true;
 
     protected override void CellInfer(int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, ReadOnlySpan<int> steps,
         Span<float> final, int finalStride, Span<float> hidden, Span<float> workspace)
