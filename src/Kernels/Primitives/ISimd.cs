@@ -38,6 +38,12 @@ internal interface ISimd<TVector>
     /// <summary>a / b.</summary>
     static abstract TVector Divide(TVector a, TVector b);
 
+    /// <summary>
+    /// 1 / x for finite x &gt;= 1 (the gate functions' denominators), to about 1 ulp: the hardware estimate refined by one
+    /// Newton step where there is one, a division elsewhere. An estimate and two FMAs cost a fraction of a vector division.
+    /// </summary>
+    static abstract TVector Reciprocal(TVector x);
+
     /// <summary>Lane-wise maximum.</summary>
     static abstract TVector Max(TVector a, TVector b);
 

@@ -15,7 +15,7 @@ internal static class GateFunctions
     public static TVector Sigmoid<TOps, TVector>(TVector x) where TOps : ISimd<TVector> where TVector : struct
     {
         TVector one = TOps.Broadcast(1f);
-        return TOps.Divide(one, TOps.Add(one, Exp<TOps, TVector>(TOps.Subtract(TOps.Zero, x))));
+        return TOps.Reciprocal(TOps.Add(one, Exp<TOps, TVector>(TOps.Subtract(TOps.Zero, x))));
     }
 
     /// <summary>tanh(x) = 2 sigmoid(2x) - 1, finite for any x.</summary>
