@@ -50,10 +50,19 @@ internal interface ISimd<TVector>
     /// <summary>Lane-wise minimum.</summary>
     static abstract TVector Min(TVector a, TVector b);
 
+    /// <summary>
+    /// Lane-wise min(max(x, low), high), passing NaN through: one vmax and one vmin where the hardware has them (the
+    /// IEEE Min and Max are three instructions each on AVX-512), ordered so that a NaN in x is the result.
+    /// </summary>
+    static abstract TVector Clamp(TVector x, TVector low, TVector high);
+
     /// <summary>Lane-wise round toward negative infinity.</summary>
     static abstract TVector Floor(TVector x);
 
-    /// <summary>value * 2^n per lane, for integral n in [-126, 127] (the result's exponent is built directly, no rounding).</summary>
+    /// <summary>
+    /// value * 2^n per lane, for integral n in [-126, 127]: vscalef, or the exponent built directly with the hardware's own
+    /// conversion (the saturating one costs a fix-up per lane group, and n is in range).
+    /// </summary>
     static abstract TVector ScaleByPowerOfTwo(TVector value, TVector n);
 
     /// <summary>Lane-wise a &gt; 0 ? whenPositive : otherwise.</summary>

@@ -32,7 +32,7 @@ internal static class GateFunctions
     {
         if (TOps.Count == 1)
             return TOps.Exp(x);
-        x = TOps.Min(TOps.Max(x, TOps.Broadcast(Low)), TOps.Broadcast(High));
+        x = TOps.Clamp(x, TOps.Broadcast(Low), TOps.Broadcast(High));
         TVector n = TOps.Floor(TOps.MultiplyAdd(x, TOps.Broadcast(Log2E), TOps.Broadcast(0.5f)));
         TVector r = TOps.MultiplyAdd(n, TOps.Broadcast(-Ln2High), x);
         r = TOps.MultiplyAdd(n, TOps.Broadcast(-Ln2Low), r);

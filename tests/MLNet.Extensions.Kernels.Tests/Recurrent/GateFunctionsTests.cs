@@ -50,6 +50,30 @@ public class GateFunctionsTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void NaNStaysNaNOnEveryWidth(VectorWidth width)
+    {
+        // A diverged weight must show in the scores, not turn into a saturated gate at the clamp's edge.
+        float[] x = Enumerable.Range(0, 64).Select(i => i % 3 == 0 ? float.NaN : i * 0.1f).ToArray();
+        var exp = new float[x.Length];
+        var sigmoid = new float[x.Length];
+        var tanh = new float[x.Length];
+        switch (width)
+        {
+            case VectorWidth.Bits512: Run<Simd512, Vector512<float>>(x, exp, sigmoid, tanh); break;
+            case VectorWidth.Bits256: Run<Simd256, Vector256<float>>(x, exp, sigmoid, tanh); break;
+            case VectorWidth.Bits128: Run<Simd128, Vector128<float>>(x, exp, sigmoid, tanh); break;
+            default: Run<SimdScalar, float>(x, exp, sigmoid, tanh); break;
+        }
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(float.IsNaN(x[i]), float.IsNaN(exp[i]));
+            Assert.Equal(float.IsNaN(x[i]), float.IsNaN(sigmoid[i]));
+            Assert.Equal(float.IsNaN(x[i]), float.IsNaN(tanh[i]));
+        }
+    }
+
     private static unsafe void Run<TOps, TVector>(float[] x, float[] exp, float[] sigmoid, float[] tanh)
         where TOps : ISimd<TVector> where TVector : struct
     {
