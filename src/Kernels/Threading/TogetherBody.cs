@@ -5,43 +5,21 @@ namespace MLNet.Extensions.Kernels.Threading;
 public delegate void TogetherBody<TState>(in TState state, int participant, KernelBarrier barrier);
 
 /// <summary>
-/// A reusable carrier of one region's state and body for the worker team, one per calling thread and state type, so a
-/// kernel that synchronises its participants step by step (a recurrence split across the cores) allocates no closure per call.
+/// The carrier of one <see cref="KernelParallel.Together{TState}"/> region for the worker team, for kernels that meet
+/// their participants step by step (a recurrence split across the cores).
 /// </summary>
-internal sealed class TogetherJob<TState>
+internal sealed class TogetherJob<TState> : PooledJob<TogetherJob<TState>, TState, TogetherBody<TState>>
 {
-    [ThreadStatic]
-    private static TogetherJob<TState>? t_idle;
-
     private readonly Action<int, KernelBarrier> _run;
-    private TState _state = default!;
-    private TogetherBody<TState> _body = null!;
 
-    private TogetherJob()
+    /// <summary>Makes an idle job; <see cref="PooledJob{TJob, TState, TBody}.Rent"/> hands it out.</summary>
+    public TogetherJob()
     {
         _run = Run;
-    }
-
-    /// <summary>This thread's idle job (a new one when it is in use, which only a nested call of the same state type needs).</summary>
-    public static TogetherJob<TState> Rent(in TState state, TogetherBody<TState> body)
-    {
-        TogetherJob<TState> job = t_idle ?? new TogetherJob<TState>();
-        t_idle = null;
-        job._state = state;
-        job._body = body;
-        return job;
-    }
-
-    /// <summary>Gives the job back to this thread, dropping its state so nothing is kept alive.</summary>
-    public void Return()
-    {
-        _state = default!;
-        _body = null!;
-        t_idle = this;
     }
 
     /// <summary>The delegate the worker team calls.</summary>
     public Action<int, KernelBarrier> Body => _run;
 
-    private void Run(int participant, KernelBarrier barrier) => _body(in _state, participant, barrier);
+    private void Run(int participant, KernelBarrier barrier) => CallBody(in CallState, participant, barrier);
 }

@@ -25,16 +25,7 @@ public class GateFunctionsTests
     public void MatchDoublePrecisionOnEveryWidth(VectorWidth width)
     {
         float[] x = Inputs();
-        var exp = new float[x.Length];
-        var sigmoid = new float[x.Length];
-        var tanh = new float[x.Length];
-        switch (width)
-        {
-            case VectorWidth.Bits512: Run<Simd512, Vector512<float>>(x, exp, sigmoid, tanh); break;
-            case VectorWidth.Bits256: Run<Simd256, Vector256<float>>(x, exp, sigmoid, tanh); break;
-            case VectorWidth.Bits128: Run<Simd128, Vector128<float>>(x, exp, sigmoid, tanh); break;
-            default: Run<SimdScalar, float>(x, exp, sigmoid, tanh); break;
-        }
+        (float[] exp, float[] sigmoid, float[] tanh) = Evaluate(width, x);
         for (int i = 0; i < x.Length; i++)
         {
             // Vector lanes clamp to [-87.3, 88.3]; scalar lanes are MathF.Exp, which over- and underflows instead.
@@ -56,6 +47,18 @@ public class GateFunctionsTests
     {
         // A diverged weight must show in the scores, not turn into a saturated gate at the clamp's edge.
         float[] x = Enumerable.Range(0, 64).Select(i => i % 3 == 0 ? float.NaN : i * 0.1f).ToArray();
+        (float[] exp, float[] sigmoid, float[] tanh) = Evaluate(width, x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(float.IsNaN(x[i]), float.IsNaN(exp[i]));
+            Assert.Equal(float.IsNaN(x[i]), float.IsNaN(sigmoid[i]));
+            Assert.Equal(float.IsNaN(x[i]), float.IsNaN(tanh[i]));
+        }
+    }
+
+    /// <summary>exp, sigmoid and tanh of every input on the given width's path.</summary>
+    private static (float[] Exp, float[] Sigmoid, float[] Tanh) Evaluate(VectorWidth width, float[] x)
+    {
         var exp = new float[x.Length];
         var sigmoid = new float[x.Length];
         var tanh = new float[x.Length];
@@ -66,12 +69,7 @@ public class GateFunctionsTests
             case VectorWidth.Bits128: Run<Simd128, Vector128<float>>(x, exp, sigmoid, tanh); break;
             default: Run<SimdScalar, float>(x, exp, sigmoid, tanh); break;
         }
-        for (int i = 0; i < x.Length; i++)
-        {
-            Assert.Equal(float.IsNaN(x[i]), float.IsNaN(exp[i]));
-            Assert.Equal(float.IsNaN(x[i]), float.IsNaN(sigmoid[i]));
-            Assert.Equal(float.IsNaN(x[i]), float.IsNaN(tanh[i]));
-        }
+        return (exp, sigmoid, tanh);
     }
 
     private static unsafe void Run<TOps, TVector>(float[] x, float[] exp, float[] sigmoid, float[] tanh)
