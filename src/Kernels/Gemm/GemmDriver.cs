@@ -145,16 +145,30 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IMicroKernel
     }
 
     /// <summary>Packs all of op(B) block by block (jc, then pc), in the order <see cref="MultiplyPackedB"/> reads it.</summary>
-    public static void PackAllB(in GemmOperands op, float* packed)
+    public static void PackAllB(in GemmOperands op, float* packed) => PackSomeB(op, packed, 0, 1);
+
+    /// <summary>
+    /// Packs share <paramref name="part"/> of <paramref name="parts"/> of the blocks <see cref="PackAllB"/> packs (a
+    /// contiguous run of whole panels), each at its place in the packed layout, so that threads can pack one operand together.
+    /// </summary>
+    public static void PackSomeB(in GemmOperands op, float* packed, int part, int parts)
     {
         int nr = TKernel.NR, kcMax = GemmBlocking.DepthBlock(op.K), ncMax = GemmBlocking.NC(nr);
+        int panels = (op.N + nr - 1) / nr;
+        // Panels [first, end) of the whole operand, cut at panel edges; a block (jc, pc) packs the ones that fall in it.
+        int first = (int)((long)panels * part / parts), end = (int)((long)panels * (part + 1) / parts);
         for (int jc = 0; jc < op.N; jc += ncMax)
         {
             int nc = Math.Min(ncMax, op.N - jc);
+            int blockFirst = Math.Max(first, jc / nr), blockEnd = Math.Min(end, (jc + nc + nr - 1) / nr);
             for (int pc = 0; pc < op.K; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, op.K - pc);
-                Packing.PackB<TKernel>(op, pc, jc, kc, nc, packed);
+                if (blockFirst < blockEnd)
+                {
+                    int column = blockFirst * nr;
+                    Packing.PackB<TKernel>(op, pc, column, kc, Math.Min(jc + nc, blockEnd * nr) - column, packed + (column - jc) * kc);
+                }
                 packed += RoundUp(nc, nr) * kc;
             }
         }

@@ -16,8 +16,20 @@ public static class PackedGemm
 
     /// <summary>Packs op(B) (K, N): B stored (K, N) with row stride <paramref name="ldb"/>, or (N, K) when transposed.</summary>
     /// <exception cref="ArgumentException">A span is shorter than its shape needs.</exception>
-    public static unsafe void PackB(Transpose transB, int n, int k, ReadOnlySpan<float> b, int ldb, Span<float> packed)
+    public static void PackB(Transpose transB, int n, int k, ReadOnlySpan<float> b, int ldb, Span<float> packed)
+        => PackBShare(transB, n, k, b, ldb, packed, part: 0, parts: 1);
+
+    /// <summary>
+    /// Packs share <paramref name="part"/> of <paramref name="parts"/> of op(B), in place in the layout <see cref="PackB"/>
+    /// writes: threads that each pack their share, then meet, leave the same floats as one thread packing it all.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is shorter than its shape needs.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="part"/> is not in [0, <paramref name="parts"/>).</exception>
+    public static unsafe void PackBShare(Transpose transB, int n, int k, ReadOnlySpan<float> b, int ldb, Span<float> packed, int part, int parts)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
+        if ((uint)part >= (uint)parts)
+            throw new ArgumentOutOfRangeException(nameof(part), part, $"Expected a part in [0, {parts}).");
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         bool tB = transB == Transpose.Yes;
@@ -29,10 +41,10 @@ public static class PackedGemm
             var op = new GemmOperands(false, tB, 0, n, k, 1f, null, 0, pb, ldb, 0f, null, 0);
             switch (KernelSettings.EffectiveVectorWidth)
             {
-                case VectorWidth.Bits512: GemmDriver<MicroKernel<EightRows, Simd512, Vector512<float>>>.PackAllB(op, pp); break;
-                case VectorWidth.Bits256: GemmDriver<MicroKernel<SixRows, Simd256, Vector256<float>>>.PackAllB(op, pp); break;
-                case VectorWidth.Bits128: GemmDriver<MicroKernel<SixRows, Simd128, Vector128<float>>>.PackAllB(op, pp); break;
-                default: GemmDriver<MicroKernel<SixRows, SimdScalar, float>>.PackAllB(op, pp); break;
+                case VectorWidth.Bits512: GemmDriver<MicroKernel<EightRows, Simd512, Vector512<float>>>.PackSomeB(op, pp, part, parts); break;
+                case VectorWidth.Bits256: GemmDriver<MicroKernel<SixRows, Simd256, Vector256<float>>>.PackSomeB(op, pp, part, parts); break;
+                case VectorWidth.Bits128: GemmDriver<MicroKernel<SixRows, Simd128, Vector128<float>>>.PackSomeB(op, pp, part, parts); break;
+                default: GemmDriver<MicroKernel<SixRows, SimdScalar, float>>.PackSomeB(op, pp, part, parts); break;
             }
         }
     }

@@ -50,6 +50,39 @@ public class PackedGemmTests
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void PackingInPartsLeavesTheFloatsOfOnePack(VectorWidth width)
+    {
+        // Parts that cut inside a column block, a block with a tail panel, and more parts than panels.
+        using var scope = new VectorWidthScope(width);
+        foreach ((int n, int k) in new[] { (128, 3136), (3136, 128), (4100, 5), (33, 17), (7, 300) })
+        foreach (bool transposed in new[] { false, true })
+        {
+            int ldb = transposed ? k : n;
+            var b = RandomData.Uniform((transposed ? n : k) * ldb, (ulong)(n * 31 + k));
+            var whole = new float[PackedGemm.PackedSize(n, k)];
+            Transpose trans = transposed ? Transpose.Yes : Transpose.No;
+            PackedGemm.PackB(trans, n, k, b, ldb, whole);
+            foreach (int parts in new[] { 2, 3, 7 })
+            {
+                var pieces = new float[whole.Length];
+                for (int part = parts - 1; part >= 0; part--)
+                    PackedGemm.PackBShare(trans, n, k, b, ldb, pieces, part, parts);
+                Assert.True(whole.AsSpan().SequenceEqual(pieces), $"n={n} k={k} transposed={transposed} parts={parts}");
+            }
+        }
+    }
+
+    [Fact]
+    public void PartOutsideItsRangeNamesTheArgument()
+    {
+        var b = new float[4 * 8];
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            PackedGemm.PackBShare(Transpose.No, 8, 4, b, 8, new float[PackedGemm.PackedSize(8, 4)], part: 2, parts: 2));
+        Assert.Equal("part", ex.ParamName);
+    }
+
     [Fact]
     public void ShortPackedBufferNamesTheArgument()
     {

@@ -43,4 +43,40 @@ public class DenseTests
             Tolerance.AssertClose(FiniteDifference.Gradient(v => Arrays.Dot(Reference(n, inF, outF, xd, wd, v), up), bd), db, 1e-4, 1e-5, "db");
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void PackedWeightsAndSplitWeightGradientGiveTheUnpackedFloats(VectorWidth width)
+    {
+        // A network's dense 3136 -> 128 and its output layer, a tail column panel, and a two-unit layer (the small-row kernel).
+        using var scope = new VectorWidthScope(width);
+        using var threads = new MLNet.Extensions.Kernels.Threading.KernelThreadScope(1);
+        foreach ((int n, int inF, int outF) in new[] { (16, 3136, 128), (64, 128, 10), (5, 100, 33), (3, 40, 2) })
+        {
+            float[] x = RandomData.Uniform(n * inF, 11), w = RandomData.Uniform(outF * inF, 12), b = RandomData.Uniform(outF, 13),
+                up = RandomData.Uniform(n * outF, 14), start = RandomData.Uniform(outF * inF, 15);
+            var y = new float[n * outF];
+            var dx = new float[n * inF];
+            float[] dw = (float[])start.Clone();
+            Dense.Forward(n, inF, outF, x, w, b, y);
+            Dense.Backward(n, inF, outF, x, w, up, dx, dw, Span<float>.Empty);
+
+            var packed = new float[Dense.PackedWeightsSize(inF, outF, backward: true)];
+            for (int part = 0; part < 3; part++)
+                Dense.PackWeightsShare(inF, outF, w, packed, backward: true, part, 3);
+            var yPacked = new float[n * outF];
+            var dxPacked = new float[n * inF];
+            Dense.ForwardPacked(n, inF, outF, x, packed, b, yPacked);
+            Dense.InputGradientPacked(n, inF, outF, up, packed, dxPacked);
+            Assert.True(y.AsSpan().SequenceEqual(yPacked), $"y {n}x{inF}x{outF}");
+            Assert.True(dx.AsSpan().SequenceEqual(dxPacked), $"dx {n}x{inF}x{outF}");
+            foreach (int parts in new[] { 1, 2, 3, 5 })
+            {
+                float[] dwSplit = (float[])start.Clone();
+                for (int part = parts - 1; part >= 0; part--)
+                    Dense.WeightGradientShare(n, inF, outF, x, up, dwSplit, part, parts);
+                Assert.True(dw.AsSpan().SequenceEqual(dwSplit), $"dW {n}x{inF}x{outF} in {parts} parts");
+            }
+        }
+    }
 }
