@@ -26,7 +26,7 @@ public static class Dense
         ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeights, Span<float> dBias)
         {
         if (!dx.IsEmpty)
-            Gemm.Gemm.Multiply(Gemm.Transpose.No, Gemm.Transpose.No, batch, inFeatures, outFeatures, 1f, dy, outFeatures, weights, inFeatures, 0f, dx, inFeatures);
+            InputGradient(batch, inFeatures, outFeatures, dy, weights, dx);
         Gemm.Gemm.Multiply(Gemm.Transpose.Yes, Gemm.Transpose.No, outFeatures, inFeatures, batch, 1f, dy, outFeatures, x, inFeatures, 1f, dWeights, inFeatures);
         BiasGradient(batch, outFeatures, dy, dBias);
     }
@@ -69,6 +69,11 @@ public static class Dense
         PackedGemm.Multiply(Gemm.Transpose.No, batch, outFeatures, inFeatures, 1f, x, inFeatures,
             packedWeights[..PackedGemm.PackedSize(outFeatures, inFeatures)], 1f, y, outFeatures);
     }
+
+    /// <summary>dx (N,In) := dy (N,Out) * weights (Out,In).</summary>
+    public static void InputGradient(int batch, int inFeatures, int outFeatures, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> weights, Span<float> dx) =>
+        Gemm.Gemm.Multiply(Gemm.Transpose.No, Gemm.Transpose.No, batch, inFeatures, outFeatures, 1f, dy, outFeatures, weights, inFeatures, 0f, dx, inFeatures);
 
     /// <summary>dx (N,In) := dy * W with the weights from <see cref="PackWeightsShare"/> packed for backward.</summary>
     public static void InputGradientPacked(int batch, int inFeatures, int outFeatures, ReadOnlySpan<float> dy,

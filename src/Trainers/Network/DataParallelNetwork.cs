@@ -11,6 +11,9 @@ namespace MLNet.Extensions.Trainers.Network;
 /// batch, each sub-batch's gradient is computed by the same kernel calls on any thread, and the gradients are added in
 /// sub-batch order, so a step gives bit for bit the same parameters for any thread count. Layers that need whole-batch
 /// sums (batch norm) add per-sub-batch partials in sub-batch order between barriers (<see cref="Layers.Layer.ForwardSumRounds"/>).
+/// Layers that repack their parameters do it once per batch, every thread packing a share; a layer whose gradient is one
+/// product over the batch (a dense layer's weights) computes it once, split over the gradient's elements, instead of per
+/// sub-batch and then added up.
 /// </summary>
 internal sealed class DataParallelNetwork
 {
@@ -33,6 +36,16 @@ internal sealed class DataParallelNetwork
     private readonly float[] _dOutputs;
     private readonly Action<int, KernelBarrier> _forward;
     private readonly Action<int, KernelBarrier> _backward;
+    private readonly float[] _packed;
+    private readonly int[] _packingLayers;
+    private readonly float[][] _stashes;
+    private readonly int[] _wholeBatchLayers;
+    // The parameter ranges whose gradients the sub-batches compute on their own and the reduction adds up (all but the whole-batch ones).
+    private readonly (int Offset, int Length)[] _reducedRanges;
+    private readonly int _reducedLength;
+    // The sub-batch gradient copies are all zero (the reduction clears them as it adds them); false after a backward that did not finish.
+    private bool _copiesClear = true;
+    private bool _clearCopies;
 
     // The call in flight, read by every participant.
     private float[] _rows = [];
@@ -75,6 +88,26 @@ internal sealed class DataParallelNetwork
         }
         _forwardPartials = forward.ToArray();
         _backwardPartials = backward.ToArray();
+        _packed = new float[_sequential.PackedParameterCount];
+        _packingLayers = Enumerable.Range(0, layers.Count).Where(i => layers[i].PackedParameterSize > 0).ToArray();
+        _stashes = new float[layers.Count][];
+        var reduced = new List<(int Offset, int Length)>();
+        int reducedFrom = 0;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            int stash = parts > 1 ? layers[i].WholeBatchStashSize(capacity) : 0;
+            _stashes[i] = stash > 0 ? new float[stash] : [];
+            if (stash == 0)
+                continue;
+            (int offset, int length) = layers[i].WholeBatchGradientRange;
+            int start = _sequential.ParameterOffset(i) + offset;
+            reduced.Add((reducedFrom, start - reducedFrom));
+            reducedFrom = start + length;
+        }
+        reduced.Add((reducedFrom, network.Buffer.Gradients.Length - reducedFrom));
+        _reducedRanges = reduced.Where(r => r.Length > 0).ToArray();
+        _reducedLength = _reducedRanges.Sum(r => r.Length);
+        _wholeBatchLayers = Enumerable.Range(0, layers.Count).Where(i => _stashes[i].Length > 0).ToArray();
         _outputs = new float[capacity * network.OutputSize];
         _dOutputs = new float[capacity * network.OutputSize];
         _forward = ForwardShare;
@@ -115,7 +148,10 @@ internal sealed class DataParallelNetwork
         if (dOutputs.Length != _trainedCount * _network.OutputSize)
             throw new ArgumentException($"dOutputs has {dOutputs.Length} elements; expected {_trainedCount * _network.OutputSize}.", nameof(dOutputs));
         dOutputs.CopyTo(_dOutputs);
+        _clearCopies = !_copiesClear;
+        _copiesClear = false;
         KernelParallel.Together(_participants, _backward);
+        _copiesClear = true;
     }
 
     private static int PartsOf(int count) => (count + SubBatchSize - 1) / SubBatchSize;
@@ -133,11 +169,16 @@ internal sealed class DataParallelNetwork
         var (first, end) = PartsOfParticipant(participant);
         InputLayout layout = _network.Layout;
         ParameterBuffer buffer = _network.Buffer;
+        foreach (int i in _packingLayers)
+            _sequential.PackParameters(i, buffer.Values, _packed, _training, participant, _participants);
         for (int part = first; part < end; part++)
         {
             int start = PartStart(part);
             _network.Load(_workspaces[part], _rows.AsSpan(start * layout.Size), _lengths.AsSpan(start), PartCount(part));
         }
+        // Every share of the packed parameters is written before any sub-batch reads them.
+        if (_packingLayers.Length > 0 && _participants > 1)
+            barrier.SignalAndWait(participant);
         bool split = _parts > 1;
         for (int i = 0; i < _sequential.Layers.Count; i++)
         {
@@ -160,7 +201,7 @@ internal sealed class DataParallelNetwork
                 shared = true;
             }
             for (int part = first; part < end; part++)
-                _sequential.ForwardLayer(_workspaces[part], i, PartCount(part), buffer.Values, buffer.State, _training, shared);
+                _sequential.ForwardLayer(_workspaces[part], i, PartCount(part), buffer.Values, buffer.State, _training, shared, _packed);
         }
         int outputs = _network.OutputSize;
         for (int part = first; part < end; part++)
@@ -174,7 +215,7 @@ internal sealed class DataParallelNetwork
         int outputs = _network.OutputSize;
         for (int part = first; part < end; part++)
         {
-            if (part > 0)
+            if (part > 0 && _clearCopies)
                 Array.Clear(_gradients[part]);
             _sequential.BeginBackward(_workspaces[part], _dOutputs.AsSpan(PartStart(part) * outputs, PartCount(part) * outputs));
         }
@@ -199,26 +240,46 @@ internal sealed class DataParallelNetwork
                 }
                 shared = true;
             }
+            Span<float> stash = split ? _stashes[i] : default;
             for (int part = first; part < end; part++)
-                _sequential.BackwardLayer(_workspaces[part], i, PartCount(part), buffer.Values, _gradients[part], buffer.State, shared);
+                _sequential.BackwardLayer(_workspaces[part], i, PartCount(part), buffer.Values, _gradients[part], buffer.State, shared,
+                    _packed, stash, PartStart(part));
         }
         if (!split)
             return;
-        // Every sub-batch's gradient is complete; each participant adds up its own range of parameters, in sub-batch order.
+        // Every sub-batch's share is complete: each participant computes its share of the whole-batch gradients, then adds
+        // up its own run of the other parameters' gradients in sub-batch order, clearing the copies for the next step.
         barrier.SignalAndWait(participant);
-        int length = buffer.Gradients.Length;
-        int from = (int)((long)length * participant / _participants), to = (int)((long)length * (participant + 1) / _participants);
-        Span<float> total = buffer.Gradients.AsSpan(from, to - from);
-        for (int part = 1; part < _parts; part++)
-            AddInPlace(total, _gradients[part].AsSpan(from, to - from));
+        foreach (int i in _wholeBatchLayers)
+            _sequential.Layers[i].AccumulateWholeBatchGradient(_stashes[i], _count,
+                buffer.Gradients.AsSpan(_sequential.ParameterOffset(i), _sequential.Layers[i].ParameterCount), participant, _participants);
+        int from = (int)((long)_reducedLength * participant / _participants), to = (int)((long)_reducedLength * (participant + 1) / _participants);
+        int position = 0;
+        foreach ((int offset, int length) in _reducedRanges)
+        {
+            int start = Math.Max(from, position), stop = Math.Min(to, position + length);
+            if (start < stop)
+            {
+                Span<float> total = buffer.Gradients.AsSpan(offset + start - position, stop - start);
+                for (int part = 1; part < _parts; part++)
+                    AddInPlaceAndClear(total, _gradients[part].AsSpan(offset + start - position, stop - start));
+            }
+            position += length;
+        }
     }
 
-    private static void AddInPlace(Span<float> total, ReadOnlySpan<float> addend)
+    private static void AddInPlaceAndClear(Span<float> total, Span<float> addend)
     {
         int i = 0;
         for (; i <= total.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
             (new Vector<float>(total[i..]) + new Vector<float>(addend[i..])).CopyTo(total[i..]);
+            Vector<float>.Zero.CopyTo(addend[i..]);
+        }
         for (; i < total.Length; i++)
+        {
             total[i] += addend[i];
+            addend[i] = 0f;
+        }
     }
 }

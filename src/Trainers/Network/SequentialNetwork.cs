@@ -13,6 +13,7 @@ internal sealed class SequentialNetwork
     private readonly Layer[] _layers;
     private readonly int[] _parameterOffsets;
     private readonly int[] _stateOffsets;
+    private readonly int[] _packedOffsets;
     // Which of the workspace's two gradient buffers holds d(loss)/d(activation i): they alternate layer by layer, except
     // across a layer whose backward does nothing (a flatten, a ReLU whose backward the next layer does): its input and
     // output gradients are one buffer.
@@ -70,10 +71,12 @@ internal sealed class SequentialNetwork
         }
         _parameterOffsets = new int[_layers.Length + 1];
         _stateOffsets = new int[_layers.Length + 1];
+        _packedOffsets = new int[_layers.Length + 1];
         for (int i = 0; i < _layers.Length; i++)
         {
             _parameterOffsets[i + 1] = _parameterOffsets[i] + _layers[i].ParameterCount;
             _stateOffsets[i + 1] = _stateOffsets[i] + _layers[i].StateCount;
+            _packedOffsets[i + 1] = checked(_packedOffsets[i] + _layers[i].PackedParameterSize);
         }
         OutputShape = shape;
     }
@@ -115,6 +118,14 @@ internal sealed class SequentialNetwork
         }
         return (perSample + 2 * widest + scratch) * Math.Max(1, batch);
     }
+
+    /// <summary>Floats of every layer's parameters repacked once per batch (<see cref="Layer.PackParameters"/>), layer after layer.</summary>
+    public int PackedParameterCount => _packedOffsets[^1];
+
+    /// <summary>Writes share <paramref name="part"/> of <paramref name="parts"/> of layer <paramref name="i"/>'s slice of <paramref name="packed"/>.</summary>
+    internal void PackParameters(int i, ReadOnlySpan<float> parameters, Span<float> packed, bool training, int part, int parts) =>
+        _layers[i].PackParameters(parameters.Slice(_parameterOffsets[i], _layers[i].ParameterCount),
+            packed.Slice(_packedOffsets[i], _layers[i].PackedParameterSize), training, part, parts);
 
     /// <summary>Offset of layer <paramref name="index"/>'s parameters in the flat buffer.</summary>
     public int ParameterOffset(int index) => _parameterOffsets[index];
@@ -170,13 +181,17 @@ internal sealed class SequentialNetwork
     internal ReadOnlySpan<float> Output(SequentialWorkspace workspace, int batch) =>
         workspace.Activation(_layers.Length)[..(batch * OutputShape.Size)];
 
-    /// <summary>Runs layer <paramref name="i"/> on the workspace's batch (its steps first, then its forward).</summary>
+    /// <summary>
+    /// Runs layer <paramref name="i"/> on the workspace's batch (its steps first, then its forward), with the parameters
+    /// <paramref name="packed"/> holds for it when that is not empty (<see cref="PackParameters"/>).
+    /// </summary>
     internal void ForwardLayer(SequentialWorkspace workspace, int i, int batch, ReadOnlySpan<float> parameters, Span<float> state,
-        bool training, bool sharedStatistics)
+        bool training, bool sharedStatistics, ReadOnlySpan<float> packed = default)
     {
         Layer layer = _layers[i];
         layer.MapSteps(workspace.StepsAt(i)[..batch], workspace.StepsAt(i + 1)[..batch]);
         LayerContext context = Context(workspace, i, batch, training, parameters, Span<float>.Empty, state);
+        context.PackedParameters = PackedSlice(i, packed);
         context.SharedStatistics = sharedStatistics;
         layer.Forward(ref context, workspace.Activation(i)[..(batch * layer.InputShape.Size)],
             workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)]);
@@ -247,19 +262,30 @@ internal sealed class SequentialNetwork
         return timing;
     }
 
-    /// <summary>Backpropagates layer <paramref name="i"/> (the input gradient only when a layer below needs it).</summary>
+    /// <summary>
+    /// Backpropagates layer <paramref name="i"/> (the input gradient only when a layer below needs it). With a
+    /// <paramref name="stash"/>, a layer that computes a gradient once per whole batch leaves this sub-batch's share in it
+    /// from sample <paramref name="stashStart"/> on.
+    /// </summary>
     internal void BackwardLayer(SequentialWorkspace workspace, int i, int batch, ReadOnlySpan<float> parameters,
-        Span<float> gradients, Span<float> state, bool sharedStatistics)
+        Span<float> gradients, Span<float> state, bool sharedStatistics, ReadOnlySpan<float> packed = default,
+        Span<float> stash = default, int stashStart = 0)
     {
         Layer layer = _layers[i];
         Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(_gradientSlot[i])[..(batch * layer.InputShape.Size)];
         LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
         context.SharedStatistics = sharedStatistics;
+        context.PackedParameters = PackedSlice(i, packed);
+        context.WholeBatchStash = stash;
+        context.WholeBatchStart = stashStart;
         layer.Backward(ref context,
             workspace.Activation(i)[..(batch * layer.InputShape.Size)],
             workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)],
             workspace.Gradient(_gradientSlot[i + 1])[..(batch * layer.OutputShape.Size)], dInput);
     }
+
+    private ReadOnlySpan<float> PackedSlice(int i, ReadOnlySpan<float> packed) =>
+        packed.IsEmpty ? ReadOnlySpan<float>.Empty : packed.Slice(_packedOffsets[i], _layers[i].PackedParameterSize);
 
     private LayerContext Context(SequentialWorkspace workspace, int index, int batch, bool training,
         ReadOnlySpan<float> parameters, Span<float> gradients, Span<float> state)

@@ -41,12 +41,52 @@ internal sealed class DenseLayer : Layer
         parameters[WeightCount..].Clear();
     }
 
+    public override int PackedParameterSize => Dense.PackedWeightsSize(_inputWidth, _units, backward: true);
+
+    public override void PackParameters(ReadOnlySpan<float> parameters, Span<float> packed, bool training, int part, int parts)
+        => Dense.PackWeightsShare(_inputWidth, _units, parameters[..WeightCount], packed, training, part, parts);
+
+    // The whole batch's inputs (rows, In) then output gradients (rows, Out): the weight gradient is one product over all
+    // of them, instead of one per sub-batch into its own copy of the weights' size that is then added up.
+    public override int WholeBatchStashSize(int batch) => batch * _rowsPerSample * (_inputWidth + _units);
+
+    public override (int Offset, int Length) WholeBatchGradientRange => (0, WeightCount);
+
+    public override void AccumulateWholeBatchGradient(ReadOnlySpan<float> stash, int batch, Span<float> gradients, int part, int parts)
+    {
+        int capacityRows = stash.Length / (_inputWidth + _units), rows = batch * _rowsPerSample;
+        Dense.WeightGradientShare(rows, _inputWidth, _units, stash[..(rows * _inputWidth)],
+            stash.Slice(capacityRows * _inputWidth, rows * _units), gradients[..WeightCount], part, parts);
+    }
+
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
-        => Dense.Forward(context.Batch * _rowsPerSample, _inputWidth, _units, input, context.Parameters[..WeightCount],
-            context.Parameters[WeightCount..], output);
+    {
+        int rows = context.Batch * _rowsPerSample;
+        if (context.PackedParameters.IsEmpty)
+            Dense.Forward(rows, _inputWidth, _units, input, context.Parameters[..WeightCount], context.Parameters[WeightCount..], output);
+        else
+            Dense.ForwardPacked(rows, _inputWidth, _units, input, context.PackedParameters, context.Parameters[WeightCount..], output);
+    }
 
     public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,
         ReadOnlySpan<float> dOutput, Span<float> dInput)
-        => Dense.Backward(context.Batch * _rowsPerSample, _inputWidth, _units, input, context.Parameters[..WeightCount], dOutput,
-            dInput, context.Gradients[..WeightCount], context.Gradients[WeightCount..]);
+    {
+        int rows = context.Batch * _rowsPerSample;
+        ReadOnlySpan<float> weights = context.Parameters[..WeightCount];
+        if (!dInput.IsEmpty && context.PackedParameters.IsEmpty)
+            Dense.InputGradient(rows, _inputWidth, _units, dOutput, weights, dInput);
+        else if (!dInput.IsEmpty)
+            Dense.InputGradientPacked(rows, _inputWidth, _units, dOutput, context.PackedParameters, dInput);
+        if (context.WholeBatchStash.IsEmpty)
+        {
+            Dense.WeightGradientShare(rows, _inputWidth, _units, input, dOutput, context.Gradients[..WeightCount], part: 0, parts: 1);
+        }
+        else
+        {
+            int capacityRows = context.WholeBatchStash.Length / (_inputWidth + _units), start = context.WholeBatchStart * _rowsPerSample;
+            input[..(rows * _inputWidth)].CopyTo(context.WholeBatchStash[(start * _inputWidth)..]);
+            dOutput[..(rows * _units)].CopyTo(context.WholeBatchStash[(capacityRows * _inputWidth + start * _units)..]);
+        }
+        Dense.BiasGradient(rows, _units, dOutput, context.Gradients[WeightCount..]);
+    }
 }

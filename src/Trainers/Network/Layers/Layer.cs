@@ -113,6 +113,36 @@ internal abstract class Layer
     {
     }
 
+    /// <summary>Floats of the layer's parameters repacked for its kernels once per batch (<see cref="PackParameters"/>); 0 when it reads them as stored.</summary>
+    public virtual int PackedParameterSize => 0;
+
+    /// <summary>
+    /// Writes share <paramref name="part"/> of <paramref name="parts"/> of the packed copy of <paramref name="parameters"/>
+    /// that <see cref="LayerContext.PackedParameters"/> then hands to every sub-batch's forward (and, when
+    /// <paramref name="training"/>, backward): one pack per batch instead of one per sub-batch and product.
+    /// </summary>
+    public virtual void PackParameters(ReadOnlySpan<float> parameters, Span<float> packed, bool training, int part, int parts)
+    {
+    }
+
+    /// <summary>
+    /// Floats kept for a whole batch of <paramref name="batch"/> samples so that a parameter gradient is computed once per
+    /// batch (<see cref="AccumulateWholeBatchGradient"/>) instead of once per sub-batch and then added up; 0 for none.
+    /// </summary>
+    public virtual int WholeBatchStashSize(int batch) => 0;
+
+    /// <summary>The slice of this layer's gradients (offset, length) that <see cref="AccumulateWholeBatchGradient"/> computes.</summary>
+    public virtual (int Offset, int Length) WholeBatchGradientRange => (0, 0);
+
+    /// <summary>
+    /// Share <paramref name="part"/> of <paramref name="parts"/> of the whole-batch gradient: gradients (this layer's
+    /// slice) += the gradient of the <paramref name="batch"/> samples each sub-batch's backward left in the stash. Every
+    /// share must give the same floats for any <paramref name="parts"/>.
+    /// </summary>
+    public virtual void AccumulateWholeBatchGradient(ReadOnlySpan<float> stash, int batch, Span<float> gradients, int part, int parts)
+    {
+    }
+
     /// <summary>Draws initial parameters and resets state.</summary>
     public virtual void Initialize(Span<float> parameters, Span<float> state, ref KernelRandom random)
     {

@@ -16,6 +16,15 @@ internal ref struct LayerContext
     public bool SharedStatistics;
     /// <summary>This layer's trained parameters.</summary>
     public ReadOnlySpan<float> Parameters;
+    /// <summary>This layer's parameters as <see cref="Layer.PackParameters"/> packed them for this batch, or empty: read them as stored.</summary>
+    public ReadOnlySpan<float> PackedParameters;
+    /// <summary>
+    /// The whole batch's stash (<see cref="Layer.WholeBatchStashSize"/>) when a gradient is computed once per batch: backward
+    /// leaves this sub-batch's share in it, from sample <see cref="WholeBatchStart"/> on, instead of computing that gradient. Empty otherwise.
+    /// </summary>
+    public Span<float> WholeBatchStash;
+    /// <summary>This sub-batch's first sample in the whole batch.</summary>
+    public int WholeBatchStart;
     /// <summary>This layer's slice of the flat gradient buffer; backward accumulates into it.</summary>
     public Span<float> Gradients;
     /// <summary>This layer's non-trained state saved with the model (batch norm's running statistics).</summary>
