@@ -1,4 +1,5 @@
 using MLNet.Extensions.Kernels.Optimizers;
+using MLNet.Extensions.Kernels.Threading;
 using MLNet.Extensions.Trainers.Network.Layers;
 
 namespace MLNet.Extensions.Trainers.Training;
@@ -13,7 +14,13 @@ internal sealed class NetworkOptimizer
     private readonly ParameterBlock[] _blocks;
     private readonly float[] _first;
     private readonly float[] _second;
+    private readonly Action<int, int, int> _stepRange;
     private int _step;
+    // The call in flight, read by every chunk.
+    private float[] _parameters = [];
+    private float[] _gradients = [];
+    private float _learningRate;
+    private bool _clearGradients;
 
     public NetworkOptimizer(NetworkTrainingOptions options, int parameterCount, IEnumerable<ParameterBlock> blocks)
     {
@@ -23,34 +30,65 @@ internal sealed class NetworkOptimizer
         bool needsSecond = options.Optimizer is OptimizerKind.Adam or OptimizerKind.AdamW or OptimizerKind.RmsProp;
         _first = needsFirst ? new float[parameterCount] : [];
         _second = needsSecond ? new float[parameterCount] : [];
+        _stepRange = StepRange;
     }
 
-    /// <summary>Updates <paramref name="parameters"/> from <paramref name="gradients"/> at rate <paramref name="learningRate"/>.</summary>
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate)
+    /// <summary>Fewest parameters worth splitting a step across the kernel threads for (a few tens of microseconds of work).</summary>
+    private const int ParallelMinimum = 1 << 15;
+
+    /// <summary>
+    /// Updates <paramref name="parameters"/> from <paramref name="gradients"/> at rate <paramref name="learningRate"/>, split
+    /// across the kernel threads (every rule is element by element, so the floats do not depend on the split); with
+    /// <paramref name="clearGradients"/> each share then zeroes the gradients it read, ready for the next step.
+    /// </summary>
+    public void Step(float[] parameters, float[] gradients, float learningRate, bool clearGradients = false)
     {
         _step++;
+        _parameters = parameters;
+        _gradients = gradients;
+        _learningRate = learningRate;
+        _clearGradients = clearGradients;
+        try
+        {
+            int chunks = parameters.Length >= ParallelMinimum ? KernelThreadScope.CurrentThreadCount : 1;
+            KernelParallel.ForChunks(parameters.Length, chunks, _stepRange);
+        }
+        finally
+        {
+            _parameters = [];
+            _gradients = [];
+        }
+    }
+
+    private void StepRange(int chunk, int start, int end)
+    {
         foreach (ParameterBlock block in _blocks)
         {
+            int from = Math.Max(start, block.Offset), to = Math.Min(end, block.Offset + block.Length);
+            if (from >= to)
+                continue;
             float decay = block.Decay ? _options.WeightDecay : 0f;
-            Span<float> p = parameters.Slice(block.Offset, block.Length);
-            ReadOnlySpan<float> g = gradients.Slice(block.Offset, block.Length);
-            Span<float> m = _first.Length == 0 ? Span<float>.Empty : _first.AsSpan(block.Offset, block.Length);
-            Span<float> v = _second.Length == 0 ? Span<float>.Empty : _second.AsSpan(block.Offset, block.Length);
+            Span<float> p = _parameters.AsSpan(from, to - from);
+            Span<float> g = _gradients.AsSpan(from, to - from);
+            Span<float> m = _first.Length == 0 ? Span<float>.Empty : _first.AsSpan(from, to - from);
+            Span<float> v = _second.Length == 0 ? Span<float>.Empty : _second.AsSpan(from, to - from);
             switch (_options.Optimizer)
             {
                 case OptimizerKind.Sgd:
-                    Sgd.Step(p, g, m, learningRate, _options.Momentum, _options.Nesterov, decay);
+                    Sgd.Step(p, g, m, _learningRate, _options.Momentum, _options.Nesterov, decay);
                     break;
                 case OptimizerKind.Adam:
                 case OptimizerKind.AdamW:
-                    Adam.Step(p, g, m, v, _step, learningRate, 0.9f, 0.999f, 1e-8f, decay,
+                    Adam.Step(p, g, m, v, _step, _learningRate, 0.9f, 0.999f, 1e-8f, decay,
                         decoupledWeightDecay: _options.Optimizer == OptimizerKind.AdamW);
                     break;
                 case OptimizerKind.RmsProp:
-                    Kernels.Optimizers.RmsProp.Step(p, g, v, _options.Momentum > 0 ? m : Span<float>.Empty, learningRate,
+                    Kernels.Optimizers.RmsProp.Step(p, g, v, _options.Momentum > 0 ? m : Span<float>.Empty, _learningRate,
                         0.99f, 1e-8f, _options.Momentum, decay);
                     break;
             }
+            if (_clearGradients)
+                g.Clear();
         }
     }
 

@@ -107,6 +107,7 @@ internal sealed class TrainingLoop
         float[]? bestValues = null, bestState = null;
         double bestLoss = double.PositiveInfinity;
         int epochsWithoutImprovement = 0;
+        bool gradientsClear = false;
         if (_parallel is not null)
         {
             _log($"Data-parallel training on {_parallel.Size} ranks ({_world.Description}), {KernelThreadScope.CurrentThreadCount} threads each.");
@@ -140,7 +141,10 @@ internal sealed class TrainingLoop
                     dOut = dOutputs.AsSpan(0, outputs.Length);
                     loss = _loss.Compute(batch, outputs, dOut, out _);
                 }
-                buffer.ZeroGradients();
+                // The optimizer's step leaves the gradients zero; only the first step (or one after a failed step) clears them here.
+                if (!gradientsClear)
+                    buffer.ZeroGradients();
+                gradientsClear = false;
                 if (batch.Count > 0)
                     network.Backward(batch, dOut);
                 // Summed after the backward pass, not before it: the ranks then meet once per step (here, and the gradient's
@@ -152,7 +156,8 @@ internal sealed class TrainingLoop
                 _parallel?.AverageGradients(buffer.Gradients, batch.Count, batchSamples);
                 if (_options.GradientClipNorm > 0)
                     GradientClipping.ClipByGlobalNorm(buffer.Gradients, _options.GradientClipNorm);
-                optimizer.Step(buffer.Values, buffer.Gradients, learningRate);
+                optimizer.Step(buffer.Values, buffer.Gradients, learningRate, clearGradients: true);
+                gradientsClear = true;
                 _parallel?.AfterStep(buffer.Values);
                 lossSum += loss;
                 samples += batchSamples;
