@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using MLNet.Extensions.Kernels.Primitives;
 
@@ -42,6 +43,7 @@ internal static unsafe class GruCellMath
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Forward<TOps, TVector>(float* cacheRow, float* recurrent, float* inputBias, float* recurrentBias, float* hPrev, float* h, int hidden)
         where TOps : ISimd<TVector>
         where TVector : struct
@@ -53,6 +55,7 @@ internal static unsafe class GruCellMath
             ForwardLanes<SimdScalar, float>(cacheRow, recurrent, inputBias, recurrentBias, hPrev, h, hidden, j);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardLanes<TOps, TVector>(float* cacheRow, float* recurrent, float* inputBias, float* recurrentBias, float* hPrev, float* h, int hidden, int j)
         where TOps : ISimd<TVector>
         where TVector : struct
@@ -75,6 +78,7 @@ internal static unsafe class GruCellMath
         TOps.Store(TOps.MultiplyAdd(z, TOps.Subtract(TOps.Load(hPrev + j), n), n), h + j);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Backward<TOps, TVector>(float* cacheRow, float* hPrev, float* dh, float* dInputGates, float* dRecurrentGates, float* dhPrev, int hidden)
         where TOps : ISimd<TVector>
         where TVector : struct
@@ -86,6 +90,7 @@ internal static unsafe class GruCellMath
             BackwardLanes<SimdScalar, float>(cacheRow, hPrev, dh, dInputGates, dRecurrentGates, dhPrev, hidden, j);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardLanes<TOps, TVector>(float* cacheRow, float* hPrev, float* dh, float* dInputGates, float* dRecurrentGates, float* dhPrev, int hidden, int j)
         where TOps : ISimd<TVector>
         where TVector : struct

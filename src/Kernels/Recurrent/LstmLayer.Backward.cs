@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MLNet.Extensions.Kernels.Gemm;
 using MLNet.Extensions.Kernels.Threading;
 
@@ -74,6 +75,7 @@ public static partial class LstmLayer
     }
 
     /// <summary>All steps backwards for batch rows [b0, b1): gate gradients and the recurrent GEMM for dh_{t-1} on those rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void BackwardSteps(in LstmShape shape, in StepPointers p, in GradientPointers d, int b0, int b1)
     {
         int n = shape.Batch, h = shape.HiddenSize, g4 = shape.GateSize, rows = b1 - b0;

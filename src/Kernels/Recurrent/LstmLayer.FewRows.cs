@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MLNet.Extensions.Kernels.Gemm;
 using MLNet.Extensions.Kernels.Threading;
 
@@ -40,6 +41,7 @@ public static partial class LstmLayer
     }
 
     /// <summary>One participant's hidden units, [u0, u1), through every step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void InferUnits(in FewRowsPointers p, int participant, KernelBarrier barrier)
     {
         LstmShape s = p.Shape;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MLNet.Extensions.Kernels.Gemm;
 using MLNet.Extensions.Kernels.Threading;
 
@@ -66,6 +67,7 @@ public static partial class LstmLayer
     }
 
     /// <summary>All steps for batch rows [b0, b1), on row buffers of their own: [x_t | h] (K wide), gates, cell.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void InferSteps(in InferencePointers p, int b0, int b1)
     {
         LstmShape s = p.Shape;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MLNet.Extensions.Kernels.Gemm;
 using MLNet.Extensions.Kernels.Threading;
 
@@ -72,6 +73,7 @@ public static partial class LstmLayer
     /// All steps for batch rows [b0, b1): the recurrent GEMM on those rows (weights packed by <see cref="PackedGemm.PackB"/>,
     /// or as stored), then the fused cell update.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ForwardSteps(in LstmShape shape, in StepPointers p, bool packedWeights, int weightLength, int b0, int b1)
     {
         int n = shape.Batch, h = shape.HiddenSize, g4 = shape.GateSize, rows = b1 - b0;
