@@ -136,11 +136,11 @@ internal sealed class BatchScoringDataView : IDataView
             }
             _features = input.GetGetter<VBuffer<float>>(input.Schema[parent._featureColumn]);
             _idGetter = input.GetIdGetter();
-            _session = parent._predictor.CreateBatchSession(capacity);
+            _session = parent._predictor.RentBatchSession(capacity);
             _inputSize = parent._predictor.InputSize;
             _outputSize = parent._predictor.OutputSize;
-            _rows = new float[capacity * _inputSize];
-            _lengths = new int[capacity];
+            _rows = _session.Rows;
+            _lengths = _session.Lengths;
             _nan = new float[_outputSize];
             Array.Fill(_nan, float.NaN);
             _ids = new DataViewRowId[capacity];
@@ -190,7 +190,10 @@ internal sealed class BatchScoringDataView : IDataView
             if (_disposed)
                 return;
             if (disposing)
+            {
                 _input.Dispose();
+                _parent._predictor.ReturnBatchSession(_session);
+            }
             _disposed = true;
             base.Dispose(disposing);
         }

@@ -4,7 +4,7 @@ namespace MLNet.Extensions.Trainers.Models;
 
 /// <summary>
 /// Scores up to <see cref="Capacity"/> samples as one batch through the network (the batched kernels), with buffers of
-/// its own; one per cursor.
+/// its own; one cursor at a time (cursors rent and return them, <see cref="NetworkPredictor.RentBatchSession"/>).
 /// </summary>
 internal sealed class BatchPredictorSession
 {
@@ -19,10 +19,18 @@ internal sealed class BatchPredictorSession
         _scaling = scaling;
         _workspace = network.CreateWorkspace(capacity);
         Capacity = capacity;
+        Rows = new float[checked(capacity * network.Layout.Size)];
+        Lengths = new int[capacity];
     }
 
     /// <summary>Most samples one call scores.</summary>
     public int Capacity { get; }
+
+    /// <summary>Where a caller stages a block's rows (Capacity × InputLayout.Size floats), kept with the session so a reused session brings its own.</summary>
+    public float[] Rows { get; }
+
+    /// <summary>Where a caller stages each staged row's used length.</summary>
+    public int[] Lengths { get; }
 
     /// <summary>
     /// outputs := the outputs (<paramref name="count"/>, OutputSize) of <paramref name="count"/> samples laid out

@@ -5,10 +5,13 @@ namespace MLNet.Extensions.Trainers.Models;
 
 /// <summary>
 /// The inference side of a trained <see cref="NeuralNetwork"/>, independent of the ML.NET task it serves: it maps one
-/// feature vector to raw outputs (logits or values). Immutable; scoring state lives in sessions, one per thread or cursor.
+/// feature vector to raw outputs (logits or values). Immutable but for a pool of idle block sessions; scoring state lives
+/// in sessions, one per thread or cursor.
 /// </summary>
 internal sealed class NetworkPredictor
 {
+    private readonly Stack<BatchPredictorSession> _idleBatchSessions = new();
+
     public NetworkPredictor(NeuralNetwork network)
     {
         Network = network;
@@ -92,8 +95,34 @@ internal sealed class NetworkPredictor
     /// <summary>A scorer with its own buffers; not thread-safe, cheap enough to make per cursor.</summary>
     public IPredictorSession CreateSession() => new Session(Network, TargetScaling);
 
-    /// <summary>A scorer of blocks of up to <paramref name="capacity"/> samples, for cursors that read rows ahead.</summary>
-    public BatchPredictorSession CreateBatchSession(int capacity) => new(Network, capacity, TargetScaling);
+    /// <summary>
+    /// A scorer of blocks of up to <paramref name="capacity"/> samples, for cursors that read rows ahead: an idle one
+    /// when a cursor gave one back (<see cref="ReturnBatchSession"/>). Its buffers run to megabytes (12 MB for LeNet's
+    /// 128-image blocks), which a cursor per pass would otherwise take from fresh pages and the large-object heap.
+    /// </summary>
+    public BatchPredictorSession RentBatchSession(int capacity)
+    {
+        lock (_idleBatchSessions)
+        {
+            while (_idleBatchSessions.Count > 0)
+            {
+                BatchPredictorSession idle = _idleBatchSessions.Pop();
+                if (idle.Capacity == capacity)
+                    return idle;
+            }
+        }
+        return new BatchPredictorSession(Network, capacity, TargetScaling);
+    }
+
+    /// <summary>Keeps a session its cursor no longer uses for the next cursor (at most one per core).</summary>
+    public void ReturnBatchSession(BatchPredictorSession session)
+    {
+        lock (_idleBatchSessions)
+        {
+            if (_idleBatchSessions.Count < Environment.ProcessorCount)
+                _idleBatchSessions.Push(session);
+        }
+    }
 
     private sealed class Session : IPredictorSession
     {

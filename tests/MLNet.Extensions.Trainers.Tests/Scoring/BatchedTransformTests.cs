@@ -151,6 +151,46 @@ public sealed class BatchedTransformTests : IClassFixture<BatchedTransformTests.
     }
 
     [Fact]
+    public void CursorsOpenAtOnceAndCursorsThatReuseAClosedOnesSessionScoreAlike()
+    {
+        // Sessions are pooled per model: two live cursors must not share one, and a session handed on must not carry
+        // anything of its last block (a short last block leaves stale rows behind it).
+        IDataView scored = _models.Cnn.Transform(Digits.ImageView(_models.ML, 9000, 300));
+        float[][] single = scored.GetColumn<float[]>("Score").ToArray();
+        DataViewSchema.Column score = scored.Schema["Score"];
+        var first = new List<float[]>();
+        var second = new List<float[]>();
+        using (DataViewRowCursor a = scored.GetRowCursor([score]))
+        using (DataViewRowCursor b = scored.GetRowCursor([score]))
+        {
+            var getA = a.GetGetter<VBuffer<float>>(score);
+            var getB = b.GetGetter<VBuffer<float>>(score);
+            VBuffer<float> value = default;
+            while (a.MoveNext())
+            {
+                getA(ref value);
+                first.Add(value.DenseValues().ToArray());
+                // b runs one block behind a, so the two sessions are in use at the same time.
+                if (first.Count > 128 && b.MoveNext())
+                {
+                    getB(ref value);
+                    second.Add(value.DenseValues().ToArray());
+                }
+            }
+            while (b.MoveNext())
+            {
+                getB(ref value);
+                second.Add(value.DenseValues().ToArray());
+            }
+        }
+        Assert.Equal(Bits(single), Bits(first.ToArray()));
+        Assert.Equal(Bits(single), Bits(second.ToArray()));
+        float[][] reusedShort = _models.Cnn.Transform(Digits.ImageView(_models.ML, 9100, 70)).GetColumn<float[]>("Score").ToArray();
+        Assert.Equal(Bits(single[100..170]), Bits(reusedShort));
+        Assert.Equal(Bits(single), Bits(scored.GetColumn<float[]>("Score").ToArray()));
+    }
+
+    [Fact]
     public void CursorsWithoutScoreColumnsAndShuffledCursorsStillWork()
     {
         IDataView test = Digits.ImageView(_models.ML, 9000, 150);
