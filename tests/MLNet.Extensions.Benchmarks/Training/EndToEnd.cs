@@ -23,6 +23,7 @@ public static class EndToEnd
     private const int TrainCount = 8000;
     private const int TestCount = 2000;
     private const int WarmUpBatches = 40;
+    private const int WarmUpPasses = 70;
 
     /// <summary>Runs both networks (the LSTM only when <paramref name="lstmEpochs"/> is positive) with <paramref name="threads"/> kernel threads and prints one line per figure.</summary>
     public static void Run(int threads, int cnnEpochs = 3, int lstmEpochs = 3)
@@ -57,12 +58,13 @@ public static class EndToEnd
         IDataView train = ml.Data.LoadFromEnumerable(rows[..TrainCount], schema);
         IDataView test = ml.Data.LoadFromEnumerable(rows[TrainCount..(TrainCount + TestCount)], schema);
 
-        // Warm-up on a throwaway model, as TorchSharp's benchmark does (one epoch of 40 batches), then 2 s of Transform
-        // passes: on two cores the JIT's background recompiles take one of them for tens of milliseconds at a time while
-        // methods called once per pass reach their thirtieth call, and halved a third of the first 36 passes.
+        // Warm-up on a throwaway model, as TorchSharp's benchmark does (one epoch of 40 batches), then Transform passes:
+        // on two cores the JIT's background recompiles take one of them for tens of milliseconds at a time, and they come
+        // as methods called once per pass reach their 30th call (instrumented code) and their 60th (final code); they
+        // halved a third of the first 36 LSTM passes.
         var warmUp = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer(ml))
             .Fit(ml.Data.TakeRows(train, WarmUpBatches * 64));
-        for (long warmStart = Stopwatch.GetTimestamp(); Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 2;)
+        for (int pass = 0; pass < WarmUpPasses; pass++)
             warmUp.Transform(test).GetColumn<float[]>("Score").Count();
 
         long start = Stopwatch.GetTimestamp();
