@@ -9,13 +9,7 @@ public static class Dense
     public static void Forward(int batch, int inFeatures, int outFeatures, ReadOnlySpan<float> x,
         ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
         {
-        for (int n = 0; n < batch; n++)
-        {
-            if (bias.IsEmpty)
-                y.Slice(n * outFeatures, outFeatures).Clear();
-            else
-                bias.CopyTo(y.Slice(n * outFeatures, outFeatures));
-        }
+        FillBias(batch, outFeatures, bias, y);
         Gemm.Gemm.Multiply(Gemm.Transpose.No, Gemm.Transpose.Yes, batch, outFeatures, inFeatures, 1f, x, inFeatures, weights, inFeatures, 1f, y, outFeatures);
     }
 
@@ -59,13 +53,7 @@ public static class Dense
     public static void ForwardPacked(int batch, int inFeatures, int outFeatures, ReadOnlySpan<float> x,
         ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> bias, Span<float> y)
     {
-        for (int n = 0; n < batch; n++)
-        {
-            if (bias.IsEmpty)
-                y.Slice(n * outFeatures, outFeatures).Clear();
-            else
-                bias.CopyTo(y.Slice(n * outFeatures, outFeatures));
-        }
+        FillBias(batch, outFeatures, bias, y);
         PackedGemm.Multiply(Gemm.Transpose.No, batch, outFeatures, inFeatures, 1f, x, inFeatures,
             packedWeights[..PackedGemm.PackedSize(outFeatures, inFeatures)], 1f, y, outFeatures);
     }
@@ -111,6 +99,18 @@ public static class Dense
         {
             for (int o = 0; o < outFeatures; o++)
                 dBias[o] += dy[n * outFeatures + o];
+        }
+    }
+
+    // Each row of y starts as the bias (or zero), so the product adds to it.
+    private static void FillBias(int batch, int outFeatures, ReadOnlySpan<float> bias, Span<float> y)
+    {
+        for (int n = 0; n < batch; n++)
+        {
+            if (bias.IsEmpty)
+                y.Slice(n * outFeatures, outFeatures).Clear();
+            else
+                bias.CopyTo(y.Slice(n * outFeatures, outFeatures));
         }
     }
 }
