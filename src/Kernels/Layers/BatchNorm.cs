@@ -74,6 +74,49 @@ public static class BatchNorm
             sums[ch] = ChannelSum(shape, x, ch);
     }
 
+    /// <summary>
+    /// pooled := the 2x2, stride-2 max pool (<see cref="Pooling.MaxPool2d.IsTwoByTwo"/>) of x * scale[ch] + shift[ch],
+    /// rectified when <paramref name="relu"/>, with argmax as <see cref="Pooling.MaxPool2d.Forward"/> gives it: the same
+    /// floats as <see cref="Normalize"/> then the pool, without writing the normalized tensor (two input rows at a time
+    /// go through a buffer on the stack). <paramref name="pool"/> is the pool's shape over this (N, C, H, W) input.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span's length or the pool's shape does not match.</exception>
+    public static unsafe void AffineMaxPool2x2(in BatchNormShape shape, in Pooling.Pool2dShape pool, ReadOnlySpan<float> x,
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool relu, Span<float> pooled, Span<int> argmax)
+    {
+        Check(shape, x.Length, Math.Min(scale.Length, shift.Length));
+        if (!Pooling.MaxPool2d.IsTwoByTwo(pool) || pool.Batch != shape.Batch || pool.Channels != shape.Channels
+            || pool.Height * pool.Width != shape.Spatial)
+            throw new ArgumentException($"The pool {pool} is not a 2x2, stride-2 window over this batch norm's input.", nameof(pool));
+        if (pooled.Length != pool.OutputSize || argmax.Length != pool.OutputSize)
+            throw new ArgumentException($"pooled and argmax must have {pool.OutputSize} elements; they have {pooled.Length} and {argmax.Length}.");
+        int w = pool.Width, oh = pool.OutHeight, ow = pool.OutWidth, c = shape.Channels;
+        float* rows = stackalloc float[2 * w];
+        fixed (float* px = x, pOut = pooled)
+        fixed (int* pArg = argmax)
+        {
+            var pair = new ChannelRows(0, 0, 1, 2 * w);
+            for (int p = 0; p < shape.Batch * c; p++)
+            {
+                int ch = p % c;
+                float* plane = px + (long)p * shape.Spatial;
+                for (int y = 0; y < oh; y++)
+                {
+                    int rowStart = 2 * y * w;
+                    switch (KernelSettings.EffectiveVectorWidth)
+                    {
+                        case VectorWidth.Bits512: BatchNormRows<Simd512, Vector512<float>>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
+                        case VectorWidth.Bits256: BatchNormRows<Simd256, Vector256<float>>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
+                        case VectorWidth.Bits128: BatchNormRows<Simd128, Vector128<float>>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
+                        default: BatchNormRows<SimdScalar, float>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
+                    }
+                    // The row kernel reads image + rowStart: the buffer stands in for those two rows of the plane.
+                    Pooling.MaxPool2x2.Row(rows - rowStart, rowStart, w, ow, pOut + ((long)p * oh + y) * ow, pArg + ((long)p * oh + y) * ow);
+                }
+            }
+        }
+    }
+
     /// <summary>squares[ch] := the sum of (x - mean[ch])² over this part (C doubles): one part of the batch variance around the whole batch's mean.</summary>
     public static void ChannelSquaredDeviations(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, Span<double> squares)
     {

@@ -3,6 +3,9 @@ namespace MLNet.Extensions.Kernels.Pooling;
 /// <summary>Max pooling over NCHW batches.</summary>
 public static class MaxPool2d
 {
+    /// <summary>Whether <paramref name="shape"/> is the 2x2, stride-2, unpadded window that batch norm can pool as it stores (<see cref="Layers.BatchNorm.AffineMaxPool2x2"/>).</summary>
+    public static bool IsTwoByTwo(in Pool2dShape shape) => MaxPool2x2.Applies(shape);
+
     /// <summary>output (N,C,OH,OW) := window maxima of input (N,C,H,W); argmax records each winner's index within its (H*W) plane.</summary>
     public static void Forward(in Pool2dShape shape, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax)
     {

@@ -48,6 +48,20 @@ internal static unsafe class MaxPool2x2
         }
     }
 
+    /// <summary>
+    /// One output row: the maxima of the windows on input rows rowStart / w and the next (both read from
+    /// <paramref name="image"/> + rowStart), with winners as plane indices; what <see cref="Forward"/> runs per row.
+    /// </summary>
+    public static void Row(float* image, int rowStart, int w, int ow, float* o, int* arg)
+    {
+        if (UseAvx2(ow))
+            RowAvx2(image, rowStart, w, ow, o, arg);
+        else if (UseSse(ow))
+            RowSse(image, rowStart, w, ow, o, arg);
+        else
+            RowScalar(image, rowStart, w, ow, o, arg);
+    }
+
     private static void RowScalar(float* image, int rowStart, int w, int ow, float* o, int* arg)
     {
         float* top = image + rowStart, bottom = top + w;

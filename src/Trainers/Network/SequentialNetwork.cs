@@ -18,6 +18,9 @@ internal sealed class SequentialNetwork
     // across a layer whose backward does nothing (a flatten, a ReLU whose backward the next layer does): its input and
     // output gradients are one buffer.
     private readonly int[] _gradientSlot;
+    // For a layer that computes the pool after it as it stores (batch norm before a 2x2 max pool): that pool's index, else -1.
+    private readonly int[] _fusedPool;
+    private readonly bool[] _forwardDoneBefore;
 
     public SequentialNetwork(TensorShape inputShape, IEnumerable<LayerSpec> specs, int trailingFeatures = 0)
     {
@@ -62,6 +65,20 @@ internal sealed class SequentialNetwork
         {
             if (_layers[i] is ActivationLayer { IsRelu: true } relu && _layers[i + 1].FusePrecedingReluBackward())
                 relu.ApplyBackwardInFollowingLayer();
+        }
+        _fusedPool = new int[_layers.Length];
+        _forwardDoneBefore = new bool[_layers.Length];
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            _fusedPool[i] = -1;
+            int next = i + 1;
+            if (next < _layers.Length && _layers[next] is ActivationLayer { IsRelu: true } && _layers[next].OutputIsInput)
+                next++;
+            if (next < _layers.Length && _layers[next] is PoolingLayer pool && _layers[i].FuseFollowingPool(pool))
+            {
+                _fusedPool[i] = next;
+                _forwardDoneBefore[next] = true;
+            }
         }
         _gradientSlot = new int[_layers.Length + 1];
         _gradientSlot[_layers.Length] = _layers.Length % 2;
@@ -192,6 +209,13 @@ internal sealed class SequentialNetwork
         layer.MapSteps(workspace.StepsAt(i)[..batch], workspace.StepsAt(i + 1)[..batch]);
         LayerContext context = Context(workspace, i, batch, training, parameters, Span<float>.Empty, state);
         context.PackedParameters = PackedSlice(i, packed);
+        if (_fusedPool[i] >= 0)
+        {
+            int pool = _fusedPool[i], pooled = batch * _layers[pool].OutputShape.Size;
+            context.PooledOutput = workspace.Activation(pool + 1)[..pooled];
+            context.PooledIndices = workspace.IndexCache(pool)[..pooled];
+        }
+        context.ForwardDoneBefore = _forwardDoneBefore[i];
         context.SharedStatistics = sharedStatistics;
         layer.Forward(ref context, workspace.Activation(i)[..(batch * layer.InputShape.Size)],
             workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)]);

@@ -132,6 +132,42 @@ public class BatchNormTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void PoolingAsItStoresGivesTheFloatsOfNormalizeThenPool(VectorWidth width)
+    {
+        // 28 and 14 wide (the default CNN's maps), 13 wide with an odd last row and column, 9 and 6 wide (the SSE and scalar rows).
+        using var scope = new VectorWidthScope(width);
+        foreach ((int n, int c, int h, int w) in new[] { (3, 2, 28, 28), (2, 3, 14, 14), (2, 2, 13, 13), (1, 2, 9, 9), (2, 1, 6, 6) })
+        foreach (bool relu in new[] { false, true })
+        {
+            var shape = new BatchNormShape(n, c, h * w);
+            var pool = new Kernels.Pooling.Pool2dShape(n, c, h, w, 2, 2, 2, 2);
+            float[] x = RandomData.Uniform(shape.Size, (ulong)(h * 10 + c), 2f);
+            float[] scale = RandomData.Uniform(c, 21, 1.5f), shift = RandomData.Uniform(c, 22, 0.5f);
+            var normalized = new float[shape.Size];
+            BatchNorm.Normalize(shape, x, scale, shift, new float[c], Enumerable.Repeat(1f, c).ToArray(), normalized, relu);
+            var expected = new float[pool.OutputSize];
+            var expectedAt = new int[pool.OutputSize];
+            Kernels.Pooling.MaxPool2d.Forward(pool, normalized, expected, expectedAt);
+            var pooled = new float[pool.OutputSize];
+            var at = new int[pool.OutputSize];
+            BatchNorm.AffineMaxPool2x2(shape, pool, x, scale, shift, relu, pooled, at);
+            Assert.Equal(expected, pooled);
+            Assert.Equal(expectedAt, at);
+        }
+    }
+
+    [Fact]
+    public void PoolingAsItStoresRefusesAnotherWindow()
+    {
+        var shape = new BatchNormShape(1, 1, 16);
+        var pool = new Kernels.Pooling.Pool2dShape(1, 1, 4, 4, 3, 3, 1, 1);
+        var ex = Assert.Throws<ArgumentException>(() => BatchNorm.AffineMaxPool2x2(shape, pool, new float[16], [1f], [0f], false,
+            new float[pool.OutputSize], new int[pool.OutputSize]));
+        Assert.Equal("pool", ex.ParamName);
+    }
+
     /// <summary>Forward and backward of a batch split into parts of the given sizes, the way a data-parallel step runs it.</summary>
     private static (float[] Y, float[] Dx, float[] Mean, float[] InvStd, float[] DGamma, float[] DBeta) Split(BatchNormShape s, int[] parts,
         float[] x, float[] gamma, float[] beta, float[] up)

@@ -1,4 +1,5 @@
 using MLNet.Extensions.Kernels.Layers;
+using MLNet.Extensions.Kernels.Pooling;
 using MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Trainers.Network.Layers;
@@ -17,6 +18,7 @@ internal sealed class BatchNormLayer : Layer
     private readonly int _channels;
     private readonly int _spatial;
     private bool _relu;
+    private PoolingLayer? _pool;
 
     public BatchNormLayer(TensorShape input)
         : base(input, input)
@@ -119,10 +121,29 @@ internal sealed class BatchNormLayer : Layer
     // A following ReLU is applied as the normalized values are stored; backward reads the input, never the output.
     public override bool FuseFollowingRelu() => _relu = true;
 
+    // Batch norm's output is read by nothing but the pool after it (backward reads the input; the pool's backward, its own
+    // output and winners), so a 2x2 max pool is computed as the normalized rows are made and the full map is never stored.
+    public override bool FuseFollowingPool(PoolingLayer pool) => pool.IsTwoByTwoMax && (_pool = pool) is not null;
+
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
     {
         var shape = new BatchNormShape(context.Batch, _channels, _spatial);
         ReadOnlySpan<float> gamma = context.Parameters[.._channels], beta = context.Parameters[_channels..];
+        if (!context.PooledOutput.IsEmpty && (!context.Training || context.SharedStatistics))
+        {
+            // Scale and shift as Normalize and ForwardInference form them, in cache slots backward fills only later.
+            Span<float> scale = context.Cache.Slice(2 * _channels, _channels), shift = context.Cache.Slice(3 * _channels, _channels);
+            for (int ch = 0; ch < _channels; ch++)
+            {
+                float mean = context.Training ? context.Cache[ch] : context.State[ch];
+                float invStd = context.Training ? context.Cache[_channels + ch] : 1f / MathF.Sqrt(context.State[_channels + ch] + Epsilon);
+                scale[ch] = gamma[ch] * invStd;
+                shift[ch] = beta[ch] - mean * scale[ch];
+            }
+            BatchNorm.AffineMaxPool2x2(shape, _pool!.ShapeFor(context.Batch), input, scale, shift, _relu, context.PooledOutput,
+                context.PooledIndices);
+            return;
+        }
         if (context.Training && context.SharedStatistics)
             BatchNorm.Normalize(shape, input, gamma, beta, context.Cache[.._channels], context.Cache.Slice(_channels, _channels), output, _relu);
         // One sample carries no batch statistics; fall back to the running ones, as Keras does at inference.
@@ -132,6 +153,9 @@ internal sealed class BatchNormLayer : Layer
         else
             BatchNorm.ForwardInference(shape, input, gamma, beta, context.State[.._channels],
                 context.State[_channels..], Epsilon, output, _relu);
+        // A batch whose statistics are its own (one sub-batch) pools after normalizing, as the pool itself would.
+        if (!context.PooledOutput.IsEmpty)
+            MaxPool2d.Forward(_pool!.ShapeFor(context.Batch), output, context.PooledOutput, context.PooledIndices);
     }
 
     public override void Backward(ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> output,

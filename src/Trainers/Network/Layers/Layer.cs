@@ -33,6 +33,14 @@ internal abstract class Layer
     /// </summary>
     public virtual bool FusePrecedingReluBackward() => false;
 
+    /// <summary>
+    /// Asks the layer to store, instead of its own output, the output of <paramref name="pool"/> that comes right after
+    /// it (or after a ReLU it applies itself); true when it will, and the network then hands it that pool's output and
+    /// winners (<see cref="LayerContext.PooledOutput"/>) and skips the pool's forward pass. Nothing may read this
+    /// layer's own output then, as the pool's backward and this layer's do not.
+    /// </summary>
+    public virtual bool FuseFollowingPool(PoolingLayer pool) => false;
+
     /// <summary>Whether the layer's output is its input as it stands (or as the layer before already rectified it), so the two share a buffer and forward does nothing.</summary>
     public virtual bool OutputIsInput => false;
 

@@ -25,6 +25,15 @@ internal ref struct LayerContext
     public Span<float> WholeBatchStash;
     /// <summary>This sub-batch's first sample in the whole batch.</summary>
     public int WholeBatchStart;
+    /// <summary>
+    /// The following pool's output (and below, its winners) when this layer pools as it stores (<see cref="Layer.FuseFollowingPool"/>);
+    /// empty otherwise, and then the layer writes its own output.
+    /// </summary>
+    public Span<float> PooledOutput;
+    /// <summary>The following pool's winners, beside <see cref="PooledOutput"/>.</summary>
+    public Span<int> PooledIndices;
+    /// <summary>True when the layer before already wrote this layer's output and winners (a pool fused into it), so forward does nothing.</summary>
+    public bool ForwardDoneBefore;
     /// <summary>This layer's slice of the flat gradient buffer; backward accumulates into it.</summary>
     public Span<float> Gradients;
     /// <summary>This layer's non-trained state saved with the model (batch norm's running statistics).</summary>

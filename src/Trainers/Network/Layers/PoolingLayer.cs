@@ -27,8 +27,16 @@ internal sealed class PoolingLayer : Layer
 
     public override bool FusePrecedingReluBackward() => _reluBackward = _max;
 
+    /// <summary>Whether the layer before may compute this pool as it stores (a 2x2, stride-2, unpadded max pool).</summary>
+    public bool IsTwoByTwoMax => _max && _size == 2 && _stride == 2 && _padding == 0;
+
+    /// <summary>This pool's shape on a batch of <paramref name="batch"/>.</summary>
+    public Pool2dShape ShapeFor(int batch) => Shape(batch);
+
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
     {
+        if (context.ForwardDoneBefore)
+            return;
         Pool2dShape shape = Shape(context.Batch);
         if (_max)
             MaxPool2d.Forward(shape, input, output, context.IndexCache[..output.Length]);
