@@ -75,6 +75,54 @@ public class NetworkGradientTests
         AssertGradients(new NeuralNetwork(new InputLayout(new TensorShape(2, 6, 6)), stack), [72, 72], "conv relu pool flatten");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void BatchNormPoolingAsItStoresMatchesFiniteDifferences(bool relu)
+    {
+        // Batch norm computes the 2x2 max pool after it as it stores, and the pool's backward (gated by its rectified
+        // maxima with the ReLU) reads what that left; batch statistics, so the loss is taken in training mode. 7x7 maps
+        // leave an odd row and column no window covers.
+        LayerSpec[] activation = relu ? [new ActivationSpec(ActivationKind.Relu)] : [];
+        var stack = new LayerStack([new Conv2dSpec(3, 3, Padding: 1), new BatchNormSpec(), .. activation,
+            new PoolingSpec(PoolingKind.Max), new FlattenSpec(), new DenseSpec(2)]);
+        var network = new NeuralNetwork(new InputLayout(new TensorShape(2, 7, 7)), stack);
+        network.Initialize(7);
+        const int batch = 3;
+        int[] lengths = Enumerable.Repeat(network.Layout.Size, batch).ToArray();
+        float[] rows = RandomData.Uniform(batch * network.Layout.Size, 3);
+        float[] weights = RandomData.Uniform(batch * network.OutputSize, 4);
+        SequentialWorkspace workspace = network.CreateWorkspace(batch, 1);
+        double Loss()
+        {
+            network.Load(workspace, rows, lengths, batch);
+            ReadOnlySpan<float> outputs = network.Forward(workspace, batch, training: true);
+            double sum = 0;
+            for (int i = 0; i < outputs.Length; i++)
+                sum += outputs[i] * (double)weights[i];
+            return sum;
+        }
+
+        Loss();
+        network.Buffer.ZeroGradients();
+        network.Sequential.Backward(workspace, batch, network.Buffer.Values, network.Buffer.Gradients, network.Buffer.State, weights);
+        float[] analytic = (float[])network.Buffer.Gradients.Clone();
+        float[] parameters = network.Buffer.Values;
+        var numeric = new double[parameters.Length];
+        const float step = 2e-3f;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float saved = parameters[i];
+            parameters[i] = saved + step;
+            double up = Loss();
+            parameters[i] = saved - step;
+            double down = Loss();
+            parameters[i] = saved;
+            numeric[i] = (up - down) / (2 * step);
+        }
+        Tolerance.AssertClose(numeric, analytic, relative: 2e-2, absolute: 2e-3, what: $"dParameters bn pool relu={relu}");
+    }
+
     [Fact]
     public void GlobalPoolingOverImageMapsMatchesFiniteDifferences()
     {
