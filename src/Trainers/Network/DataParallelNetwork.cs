@@ -45,7 +45,6 @@ internal sealed class DataParallelNetwork
     private readonly int _reducedLength;
     // The sub-batch gradient copies are all zero (the reduction clears them as it adds them); false after a backward that did not finish.
     private bool _copiesClear = true;
-    private bool _clearCopies;
 
     // The call in flight, read by every participant.
     private float[] _rows = [];
@@ -148,9 +147,15 @@ internal sealed class DataParallelNetwork
         if (dOutputs.Length != _trainedCount * _network.OutputSize)
             throw new ArgumentException($"dOutputs has {dOutputs.Length} elements; expected {_trainedCount * _network.OutputSize}.", nameof(dOutputs));
         dOutputs.CopyTo(_dOutputs);
-        _clearCopies = !_copiesClear;
-        _copiesClear = false;
-        KernelParallel.Together(_participants, _backward);
+        try
+        {
+            KernelParallel.Together(_participants, _backward);
+        }
+        catch
+        {
+            _copiesClear = false;
+            throw;
+        }
         _copiesClear = true;
     }
 
@@ -215,7 +220,7 @@ internal sealed class DataParallelNetwork
         int outputs = _network.OutputSize;
         for (int part = first; part < end; part++)
         {
-            if (part > 0 && _clearCopies)
+            if (part > 0 && !_copiesClear)
                 Array.Clear(_gradients[part]);
             _sequential.BeginBackward(_workspaces[part], _dOutputs.AsSpan(PartStart(part) * outputs, PartCount(part) * outputs));
         }

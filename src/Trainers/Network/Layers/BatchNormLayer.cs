@@ -123,7 +123,13 @@ internal sealed class BatchNormLayer : Layer
 
     // Batch norm's output is read by nothing but the pool after it (backward reads the input; the pool's backward, its own
     // output and winners), so a 2x2 max pool is computed as the normalized rows are made and the full map is never stored.
-    public override bool FuseFollowingPool(PoolingLayer pool) => pool.IsTwoByTwoMax && (_pool = pool) is not null;
+    public override bool FuseFollowingPool(PoolingLayer pool)
+    {
+        if (!pool.IsTwoByTwoMax)
+            return false;
+        _pool = pool;
+        return true;
+    }
 
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
     {

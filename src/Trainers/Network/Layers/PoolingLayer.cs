@@ -30,14 +30,12 @@ internal sealed class PoolingLayer : Layer
     /// <summary>Whether the layer before may compute this pool as it stores (a 2x2, stride-2, unpadded max pool).</summary>
     public bool IsTwoByTwoMax => _max && _size == 2 && _stride == 2 && _padding == 0;
 
-    /// <summary>This pool's shape on a batch of <paramref name="batch"/>.</summary>
-    public Pool2dShape ShapeFor(int batch) => Shape(batch);
 
     public override void Forward(ref LayerContext context, ReadOnlySpan<float> input, Span<float> output)
     {
         if (context.ForwardDoneBefore)
             return;
-        Pool2dShape shape = Shape(context.Batch);
+        Pool2dShape shape = ShapeFor(context.Batch);
         if (_max)
             MaxPool2d.Forward(shape, input, output, context.IndexCache[..output.Length]);
         else
@@ -49,13 +47,14 @@ internal sealed class PoolingLayer : Layer
     {
         if (dInput.IsEmpty)
             return;
-        Pool2dShape shape = Shape(context.Batch);
+        Pool2dShape shape = ShapeFor(context.Batch);
         if (_max)
             MaxPool2d.Backward(shape, dOutput, context.IndexCache[..dOutput.Length], dInput, _reluBackward ? output : default);
         else
             AvgPool2d.Backward(shape, dOutput, dInput);
     }
 
-    private Pool2dShape Shape(int batch) => new(batch, InputShape.Channels, InputShape.Height, InputShape.Width,
+    /// <summary>This pool's shape on a batch of <paramref name="batch"/>.</summary>
+    public Pool2dShape ShapeFor(int batch) => new(batch, InputShape.Channels, InputShape.Height, InputShape.Width,
         _size, _size, _stride, _stride, _padding, _padding);
 }
