@@ -92,6 +92,7 @@ public static class BatchNorm
             throw new ArgumentException($"pooled and argmax must have {pool.OutputSize} elements; they have {pooled.Length} and {argmax.Length}.");
         int w = pool.Width, oh = pool.OutHeight, ow = pool.OutWidth, c = shape.Channels;
         float* rows = stackalloc float[2 * w];
+        VectorWidth width = KernelSettings.EffectiveVectorWidth;
         fixed (float* px = x, pOut = pooled)
         fixed (int* pArg = argmax)
         {
@@ -103,7 +104,7 @@ public static class BatchNorm
                 for (int y = 0; y < oh; y++)
                 {
                     int rowStart = 2 * y * w;
-                    switch (KernelSettings.EffectiveVectorWidth)
+                    switch (width)
                     {
                         case VectorWidth.Bits512: BatchNormRows<Simd512, Vector512<float>>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
                         case VectorWidth.Bits256: BatchNormRows<Simd256, Vector256<float>>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
