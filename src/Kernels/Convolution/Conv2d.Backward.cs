@@ -84,26 +84,43 @@ public static partial class Conv2d
             float* partial = PatchWorkspace.At(work, layout.Third), biasPartial = work + layout.Fourth;
             g.KernelOffsets(offsets);
             bool shallow = ShallowWeightGradient.Applies(g, TSimd.Count);
-            bool pixelRows = !shallow && TSimd.Count >= 16 && PixelRowWeightGradient.Applies(g);
+            bool winograd = !shallow && TSimd.Count >= 16 && Winograd3x3.Applies(g);
+            bool pixelRows = !shallow && !winograd && TSimd.Count >= 16 && PixelRowWeightGradient.Applies(g);
             int ldp = PatchWeightGradient<TRows, TSimd, TVector>.PartialStride(o);
             new Span<float>(partial, partialSize).Clear();
             new Span<float>(biasPartial, o).Clear();
+            // 512-bit only: 3x3 at stride 1 over 8 or more channels; its planes sit after the partial sums.
+            var wl = winograd ? new WinogradLayout(g) : default;
+            float* winogradWork = WinogradLayout.Align(work + layout.Size);
+            if (winograd)
+                Winograd3x3.ClearForWeightGradient(g, wl, winogradWork);
             for (int first = start; first < end; first += layout.Images)
             {
                 int count = Math.Min(layout.Images, end - first);
                 float* gradient = (float*)op.DOutput + (long)first * g.OutImage;
-                g.Pad((float*)op.Input + (long)first * g.SourceImage, count, padded);
-                if (pixelRows)
-                    PixelRowWeightGradient.Accumulate(g, padded, gradient, count, partial, ldp, bPanel);
-                else if (!shallow)
-                    PatchWeightGradient<TRows, TSimd, TVector>.Accumulate(g, padded, gradient, count, offsets, aPanels, bPanel, partial);
-                else if (TSimd.Count >= 16)
-                    ShallowWeightGradient.Accumulate<FourRows, TSimd, TVector>(g, padded, gradient, count, partial, ldp);
+                if (winograd)
+                {
+                    for (int image = 0; image < count; image++)
+                        Winograd3x3.AccumulateWeightGradient(g, wl, winogradWork, (float*)op.Input + (long)(first + image) * g.SourceImage,
+                            gradient + (long)image * g.OutImage);
+                }
                 else
-                    ShallowWeightGradient.Accumulate<TwoRows, TSimd, TVector>(g, padded, gradient, count, partial, ldp);
+                {
+                    g.Pad((float*)op.Input + (long)first * g.SourceImage, count, padded);
+                    if (pixelRows)
+                        PixelRowWeightGradient.Accumulate(g, padded, gradient, count, partial, ldp, bPanel);
+                    else if (!shallow)
+                        PatchWeightGradient<TRows, TSimd, TVector>.Accumulate(g, padded, gradient, count, offsets, aPanels, bPanel, partial);
+                    else if (TSimd.Count >= 16)
+                        ShallowWeightGradient.Accumulate<FourRows, TSimd, TVector>(g, padded, gradient, count, partial, ldp);
+                    else
+                        ShallowWeightGradient.Accumulate<TwoRows, TSimd, TVector>(g, padded, gradient, count, partial, ldp);
+                }
                 for (int row = 0; row < count * o; row++)
                     biasPartial[row % o] += (float)Reductions.Sum(new ReadOnlySpan<float>(gradient + (long)row * pixels, pixels));
             }
+            if (winograd)
+                Winograd3x3.AddWeightGradient(g, wl, winogradWork, partial, ldp);
         });
         // Chunks are non-empty exactly for slice < min(slices, batch); add their partials in slice order.
         float* dWeights = (float*)op.DWeights, dBias = (float*)op.DBias;

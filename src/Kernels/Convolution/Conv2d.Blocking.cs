@@ -37,9 +37,16 @@ public static partial class Conv2d
     /// <summary>Floats per thread: the largest of what the forward, backward-data and weight-gradient passes lay out.</summary>
     private static int SliceSize(in Conv2dShape s)
     {
-        int forward = PatchWorkspace.Product(PatchGeometry.Forward(s), s.Batch).Size;
-        int data = PatchGeometry.HasBackwardData(s) ? PatchWorkspace.Product(PatchGeometry.BackwardData(s), s.Batch).Size : ColumnsSliceSize(s);
-        int weights = PatchWorkspace.WeightGradient(PatchGeometry.Forward(s), s.Batch).Size;
+        PatchGeometry g = PatchGeometry.Forward(s);
+        int forward = Math.Max(PatchWorkspace.Product(g, s.Batch).Size, Winograd3x3.Fits(g) ? new WinogradLayout(g).Size : 0);
+        int data = ColumnsSliceSize(s);
+        if (PatchGeometry.HasBackwardData(s))
+        {
+            PatchGeometry back = PatchGeometry.BackwardData(s);
+            data = Math.Max(PatchWorkspace.Product(back, s.Batch).Size, Winograd3x3.Fits(back) ? new WinogradLayout(back).Size : 0);
+        }
+        // The Winograd weight gradient keeps its planes after the partial sums the slices are reduced from.
+        int weights = PatchWorkspace.WeightGradient(g, s.Batch).Size + (Winograd3x3.Fits(g) ? new WinogradLayout(g).Size : 0);
         return Math.Max(forward, Math.Max(data, weights));
     }
 

@@ -71,6 +71,17 @@ public static partial class Conv2d
             PatchGeometry g = state.Geometry;
             PatchWorkspace layout = state.Layout;
             float* work = (float*)op.Workspace + (long)slice * op.SliceSize;
+            // 512-bit only: 3x3 at stride 1 over 8 or more channels, 2.25x fewer multiply-adds than the direct kernels.
+            if (TSimd.Count >= 16 && !(!op.Flipped && ShallowConvolution.Applies(g, TSimd.Count)) && Winograd3x3.Applies(g))
+            {
+                var l = new WinogradLayout(g);
+                float* at = WinogradLayout.Align(work);
+                Winograd3x3.TransformWeights(g, l, (float*)op.Weights, op.Flipped, at + l.Weights);
+                for (int image = start; image < end; image++)
+                    Winograd3x3.Forward(g, l, at, (float*)op.Source + (long)image * g.SourceImage, (float*)op.Bias,
+                        (float*)op.Target + (long)image * g.OutImage, op.Relu);
+                return;
+            }
             int* offsets = (int*)work;
             float* padded = work + layout.Padded, packedA = PatchWorkspace.At(work, layout.First);
             float* panel = PatchWorkspace.At(work, layout.Second), tile = PatchWorkspace.At(work, layout.Third);

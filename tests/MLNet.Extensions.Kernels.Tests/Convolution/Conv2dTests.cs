@@ -49,6 +49,12 @@ public class Conv2dTests
         new(2, 6, 9, 12, 20, 3, 7, 1, 1, 1, 3),
         new(1, 5, 8, 9, 24, 2, 6, 1, 1, 0, 2),
         new(2, 9, 7, 8, 9, 2, 2, 1, 1, 1, 0),
+        // 3x3 at stride 1 over 8 or more channels, at 512 bits Winograd F(2x2, 3x3) in all three passes: a tile row of
+        // 17 tiles (two vectors in the input transform) without padding (backward data pads 2), odd output sizes (tiles
+        // half outside) with padding 2 (backward data pads 0), 64 source channels over 9 tiles per image.
+        new(1, 8, 8, 36, 16, 3, 3, 1, 1, 0, 0),
+        new(2, 16, 7, 9, 24, 3, 3, 1, 1, 2, 2),
+        new(2, 64, 6, 6, 12, 3, 3, 1, 1, 1, 1),
     ];
 
     [Theory]
