@@ -218,6 +218,11 @@ internal static unsafe class Winograd3x3
         Vector512<int> odd = even + Vector512<int>.One;
         int tw = l.TileColumns, ld = l.PaddedRowStride, ldv = l.TileStride;
         long plane = l.TransformedPlane, image = (long)l.PaddedRows * ld;
+        if (tw <= Lanes / 2)
+        {
+            TransformInputRowPairs(l, channels, padded, v);
+            return;
+        }
         for (int c = 0; c < channels; c++)
         {
             for (int ty = 0; ty < l.TileRows; ty++)
@@ -239,6 +244,52 @@ internal static unsafe class Winograd3x3
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="TransformInput"/> for tile rows of at most 8 tiles, two tile rows per vector (lanes 0 to TW - 1 the
+    /// first, TW to 2 TW - 1 the next, so the vector's tiles are consecutive): a 14x14 output has 7 tiles a row, and one
+    /// row per vector left 9 of 16 lanes idle. A last unpaired row's second half reads past the image into the slack
+    /// and lands past the channel's tiles, where nothing reads it.
+    /// </summary>
+    private static void TransformInputRowPairs(in WinogradLayout l, int channels, float* padded, float* v)
+    {
+        int tw = l.TileColumns, ld = l.PaddedRowStride, ldv = l.TileStride;
+        Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        // Lane k < TW takes column 2k of the first row (index 2k), lane k >= TW column 2(k - TW) of the second (16 + ...).
+        Vector512<int> even = Vector512.ConditionalSelect(Vector512.LessThan(lane, Vector512.Create(tw)), lane * 2,
+            Vector512.Create(16) + (lane - Vector512.Create(tw)) * 2) & Vector512.Create(31);
+        Vector512<int> odd = even + Vector512<int>.One;
+        long plane = l.TransformedPlane, image = (long)l.PaddedRows * ld;
+        for (int c = 0; c < channels; c++)
+        {
+            for (int ty = 0; ty < l.TileRows; ty += 2)
+            {
+                float* r = padded + c * image + 2L * ty * ld, next = r + 2 * ld;
+                Pairs(r, next, even, odd, out Vector512<float> d00, out Vector512<float> d01, out Vector512<float> d02, out Vector512<float> d03);
+                Pairs(r + ld, next + ld, even, odd, out Vector512<float> d10, out Vector512<float> d11, out Vector512<float> d12, out Vector512<float> d13);
+                Pairs(r + 2 * ld, next + 2 * ld, even, odd, out Vector512<float> d20, out Vector512<float> d21, out Vector512<float> d22, out Vector512<float> d23);
+                Pairs(r + 3 * ld, next + 3 * ld, even, odd, out Vector512<float> d30, out Vector512<float> d31, out Vector512<float> d32, out Vector512<float> d33);
+                float* dst = v + (long)c * ldv + ty * tw;
+                Rows(d00 - d20, d01 - d21, d02 - d22, d03 - d23, dst, plane);
+                Rows(d10 + d20, d11 + d21, d12 + d22, d13 + d23, dst + 4 * plane, plane);
+                Rows(d20 - d10, d21 - d11, d22 - d12, d23 - d13, dst + 8 * plane, plane);
+                Rows(d10 - d30, d11 - d31, d12 - d32, d13 - d33, dst + 12 * plane, plane);
+            }
+        }
+    }
+
+    /// <summary>Columns 2t to 2t+3 of row <paramref name="first"/> for its tiles t, then of row <paramref name="second"/> for its.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pairs(float* first, float* second, Vector512<int> even, Vector512<int> odd,
+        out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3)
+    {
+        Vector512<float> a = Vector512.Load(first), b = Vector512.Load(second);
+        Vector512<float> aNext = Vector512.Load(first + 2), bNext = Vector512.Load(second + 2);
+        c0 = Avx512F.PermuteVar16x32x2(a, even, b);
+        c1 = Avx512F.PermuteVar16x32x2(a, odd, b);
+        c2 = Avx512F.PermuteVar16x32x2(aNext, even, bNext);
+        c3 = Avx512F.PermuteVar16x32x2(aNext, odd, bNext);
     }
 
     /// <summary>Columns 2t, 2t+1, 2t+2, 2t+3 of one padded row for 16 consecutive tiles t.</summary>
