@@ -12,7 +12,9 @@ namespace MLNet.Extensions.Kernels.Convolution;
 /// (tiles x C) by (C x O), 16 multiply-adds per 4 outputs and channel pair where the direct kernel spends 36 (2.25x fewer).
 /// Forward and backward data (the flipped kernel over dOutput) share <see cref="Forward"/>; the weight gradient is the same
 /// algebra transposed: dU[ξ] = Σ_tiles V[ξ]^T Z[ξ] with Z = A dY A^T, then dg = G^T dU G. Per image, so everything a pass
-/// touches stays in L2; the sums run in one fixed order, so results do not depend on the thread count.
+/// touches stays in L2; the sums run in one fixed order, so results do not depend on the thread count. Every pass
+/// method is compiled optimized at its first call: tier-0 code of the products (their micro-tiles not inlined) ran the
+/// first second of a training run several times slower.
 /// </summary>
 internal static unsafe class Winograd3x3
 {
@@ -131,6 +133,7 @@ internal static unsafe class Winograd3x3
     }
 
     /// <summary>Zeroes rows C to SourceRows of every transformed-input plane (no transform writes them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ClearPaddingRows(in PatchGeometry g, in WinogradLayout l, float* work)
     {
         float* v = work + l.Transformed;
@@ -195,6 +198,7 @@ internal static unsafe class Winograd3x3
     private static void Add(float* target, Vector512<float> value) => Vector512.Store(Vector512.Load(target) + value, target);
 
     /// <summary>padded (C, PaddedRows, PaddedRowStride) := source (C, H, W) at offset (pad, pad), zeros around it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pad(in PatchGeometry g, in WinogradLayout l, float* source, float* padded)
     {
         int h = g.Height, w = g.Width, rows = l.PaddedRows, ld = l.PaddedRowStride;
@@ -212,6 +216,7 @@ internal static unsafe class Winograd3x3
     /// V[ξ][c][t] := (B^T d B)[ξ] for every tile t of every channel, 16 tiles of one tile row per vector: the even and odd
     /// columns of a padded row are split by one two-source permute each, so a tile's 4 columns are lanes of 4 vectors.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformInput(in WinogradLayout l, int channels, float* padded, float* v)
     {
         Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -252,6 +257,7 @@ internal static unsafe class Winograd3x3
     /// row per vector left 9 of 16 lanes idle. A last unpaired row's second half reads past the image into the slack
     /// and lands past the channel's tiles, where nothing reads it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformInputRowPairs(in WinogradLayout l, int channels, float* padded, float* v)
     {
         int tw = l.TileColumns, ld = l.PaddedRowStride, ldv = l.TileStride;
@@ -316,6 +322,7 @@ internal static unsafe class Winograd3x3
     }
 
     /// <summary>M[ξ][t][o] := Σ_c V[ξ][c][t] U[ξ][c][o] for the 16 planes; the last tile block overlaps the one before.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Multiply(in WinogradLayout l, int channels, float* v, float* u, float* m)
     {
         int tiles = l.Tiles, ldo = l.OutStride, ldv = l.TileStride;
@@ -423,6 +430,7 @@ internal static unsafe class Winograd3x3
     /// pixels[(y * OW + x) * OutStride + o] := (A^T M A) of each tile plus bias, rectified when asked; a tile's pixels past
     /// an odd output edge are dropped. Rows of A^T are (1, 1, 1, 0) and (0, 1, -1, -1).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformOutput(in PatchGeometry g, in WinogradLayout l, float* m, float* bias, bool relu, float* pixels)
     {
         int tw = l.TileColumns, ldo = l.OutStride, oh = g.OutHeight, ow = g.OutWidth;
@@ -468,6 +476,7 @@ internal static unsafe class Winograd3x3
     /// Z[ξ][t][o] := (A dY A^T)[ξ] of each tile's 2x2 block of pixel-major dOutput rows (zeros past an odd edge); rows of A
     /// are (1, 0), (1, 1), (1, -1), (0, -1).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformGradient(in PatchGeometry g, in WinogradLayout l, float* rows, float* z)
     {
         int tw = l.TileColumns, ldo = l.OutStride, oh = g.OutHeight, ow = g.OutWidth;
@@ -505,6 +514,7 @@ internal static unsafe class Winograd3x3
     }
 
     /// <summary>dU[ξ][c][o] += Σ_t V[ξ][c][t] Z[ξ][t][o] for the 16 planes, in blocks of 4 channels by up to 64 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyTransposed(in WinogradLayout l, float* v, float* z, float* du)
     {
         int tiles = l.Tiles, ldo = l.OutStride, ldv = l.TileStride;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Kernels.Layers;
@@ -7,13 +8,15 @@ internal readonly record struct ChannelRows(long First, long Stride, int Count, 
 
 /// <summary>
 /// The row passes of <see cref="BatchNorm"/> over one channel, for one SIMD width. Sums run over four vector
-/// accumulators per row and are added to a double once per row, in row order, so they do not depend on the run.
+/// accumulators per row and are added to a double once per row, in row order, so they do not depend on the run. Each
+/// pass is compiled optimized at its first call (tier-0 code of the generic SIMD calls was seen in the first epoch).
 /// </summary>
 internal static unsafe class BatchNormRows<TOps, TVector>
     where TOps : ISimd<TVector>
     where TVector : struct
 {
     /// <summary>The sum over the channel of x, or of (x - mean)^2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Sum(in ChannelRows rows, float* x, float mean, bool squaredDeviation)
     {
         int w = TOps.Count, n = rows.Length;
@@ -46,6 +49,7 @@ internal static unsafe class BatchNormRows<TOps, TVector>
     }
 
     /// <summary>(sum of dy, sum of dy (x - mean) invStd) over the channel, in one pass over both tensors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double SumDy, double SumDyXhat) GradientSums(in ChannelRows rows, float* dy, float* x, float mean, float invStd)
     {
         int w = TOps.Count, n = rows.Length;
@@ -92,6 +96,7 @@ internal static unsafe class BatchNormRows<TOps, TVector>
     }
 
     /// <summary>dx := k dy + (a x + bias) over the channel, in one pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Combine(in ChannelRows rows, float* dy, float* x, float* dx, float k, float a, float bias)
     {
         int w = TOps.Count, n = rows.Length;
@@ -109,6 +114,7 @@ internal static unsafe class BatchNormRows<TOps, TVector>
     }
 
     /// <summary>y := scale x + shift over the channel, then max(0, .) when <paramref name="relu"/> (a following ReLU in the same pass).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine(in ChannelRows rows, float* x, float* y, float scale, float shift, bool relu)
     {
         int w = TOps.Count, n = rows.Length;
