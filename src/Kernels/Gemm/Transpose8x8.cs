@@ -23,8 +23,10 @@ internal static unsafe class Transpose8x8
 
     /// <summary>
     /// dst[c * dstStride + r] = src[r * srcStride + c] for r below <paramref name="rows"/> and c below <paramref name="cols"/>:
-    /// whole 8x8 blocks by <see cref="Run"/>, the edges one float at a time. Requires <see cref="IsEnabled"/>.
+    /// whole 8x8 blocks by <see cref="Run"/>, the edges one float at a time. Requires <see cref="IsEnabled"/>. Compiled
+    /// optimized at its first call, so its blocks are inlined from the start (the convolutions call it once per image).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Matrix(float* src, nint srcStride, int rows, int cols, float* dst, nint dstStride)
     {
         int rows8 = rows & ~7, cols8 = cols & ~7;
