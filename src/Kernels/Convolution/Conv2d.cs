@@ -71,8 +71,10 @@ public static partial class Conv2d
             PatchGeometry g = state.Geometry;
             PatchWorkspace layout = state.Layout;
             float* work = (float*)op.Workspace + (long)slice * op.SliceSize;
+            // 512-bit only: on AVX2 the row panels measured faster on the same layer (0.71 vs 0.89 ms, LeNet's first, Zen 4).
+            bool shallow = !op.Flipped && TSimd.Count >= 16 && ShallowConvolution.Applies(g, TSimd.Count);
             // 512-bit only: 3x3 at stride 1 over 8 or more channels, 2.25x fewer multiply-adds than the direct kernels.
-            if (TSimd.Count >= 16 && !(!op.Flipped && ShallowConvolution.Applies(g, TSimd.Count)) && Winograd3x3.Applies(g))
+            if (!shallow && TSimd.Count >= 16 && Winograd3x3.Applies(g))
             {
                 var l = new WinogradLayout(g);
                 float* at = WinogradLayout.Align(work);
@@ -86,8 +88,6 @@ public static partial class Conv2d
             float* padded = work + layout.Padded, packedA = PatchWorkspace.At(work, layout.First);
             float* panel = PatchWorkspace.At(work, layout.Second), tile = PatchWorkspace.At(work, layout.Third);
             g.KernelOffsets(offsets);
-            // 512-bit only: on AVX2 the row panels measured faster on the same layer (0.71 vs 0.89 ms, LeNet's first, Zen 4).
-            bool shallow = !op.Flipped && TSimd.Count >= 16 && ShallowConvolution.Applies(g, TSimd.Count);
             // 512-bit only, where its 7x32 tiles measured faster than the implicit GEMM's packed patches (BENCHMARKS.md).
             bool pixelRows = !shallow && TSimd.Count >= 16 && PixelRowConvolution.Applies(g);
             if (pixelRows)

@@ -103,9 +103,12 @@ internal static unsafe class PixelRowConvolution
         }
     }
 
-    /// <summary>7 pixels x 32 channels: 14 accumulators, 2 weight loads and 7 broadcasts per tap.</summary>
+    /// <summary>
+    /// 7 pixels x 32 channels: 14 accumulators, 2 weight loads and 7 broadcasts per tap. With a 1x1 kernel it is a plain
+    /// 7-row product over <paramref name="channels"/> rows <paramref name="sourcePlane"/> apart (Winograd's products).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TwoVectors(float* source, long sourcePlane, int channels, int kh, int kw, int wp, float* w, int ldw,
+    internal static void TwoVectors(float* source, long sourcePlane, int channels, int kh, int kw, int wp, float* w, int ldw,
         float* bias, bool relu, float* dst, int ldd)
     {
         Vector512<float> c00 = Vector512<float>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;

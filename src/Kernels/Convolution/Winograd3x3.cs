@@ -327,6 +327,9 @@ internal static unsafe class Winograd3x3
     {
         int tiles = l.Tiles, ldo = l.OutStride, ldv = l.TileStride;
         long vPlane = l.TransformedPlane, uPlane = l.WeightPlane, mPlane = l.ProductPlane;
+        // The direct kernel's 7x32 micro-tile with a 1x1 kernel, no bias and no ReLU is exactly this product's.
+        float* noBias = stackalloc float[2 * Lanes];
+        new Span<float>(noBias, 2 * Lanes).Clear();
         for (int xi = 0; xi < 16; xi++)
         {
             float* vx = v + xi * vPlane, ux = u + xi * uPlane, mx = m + xi * mPlane;
@@ -336,7 +339,7 @@ internal static unsafe class Winograd3x3
                 for (int t = 0; ; t += TileBlock)
                 {
                     int at = Math.Min(t, tiles - TileBlock);
-                    TwoVectors(vx + at, ldv, channels, ux + o0, ldo, mx + (long)at * ldo + o0);
+                    PixelRowConvolution.TwoVectors(vx + at, ldv, channels, 1, 1, 0, ux + o0, ldo, noBias, false, mx + (long)at * ldo + o0, ldo);
                     if (at == tiles - TileBlock)
                         break;
                 }
@@ -354,47 +357,7 @@ internal static unsafe class Winograd3x3
         }
     }
 
-    /// <summary>7 tiles x 32 channels: 14 accumulators, 2 weight loads and 7 broadcasts per source channel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TwoVectors(float* s, int ldv, int depth, float* w, int ldw, float* dst)
-    {
-        Vector512<float> c00 = Vector512<float>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        Vector512<float> c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00;
-        for (int c = 0; c < depth; c++, s += ldv, w += ldw)
-        {
-            Vector512<float> b0 = Vector512.Load(w), b1 = Vector512.Load(w + Lanes);
-            Vector512<float> a = Vector512.Create(s[0]);
-            c00 = Avx512F.FusedMultiplyAdd(a, b0, c00);
-            c01 = Avx512F.FusedMultiplyAdd(a, b1, c01);
-            a = Vector512.Create(s[1]);
-            c10 = Avx512F.FusedMultiplyAdd(a, b0, c10);
-            c11 = Avx512F.FusedMultiplyAdd(a, b1, c11);
-            a = Vector512.Create(s[2]);
-            c20 = Avx512F.FusedMultiplyAdd(a, b0, c20);
-            c21 = Avx512F.FusedMultiplyAdd(a, b1, c21);
-            a = Vector512.Create(s[3]);
-            c30 = Avx512F.FusedMultiplyAdd(a, b0, c30);
-            c31 = Avx512F.FusedMultiplyAdd(a, b1, c31);
-            a = Vector512.Create(s[4]);
-            c40 = Avx512F.FusedMultiplyAdd(a, b0, c40);
-            c41 = Avx512F.FusedMultiplyAdd(a, b1, c41);
-            a = Vector512.Create(s[5]);
-            c50 = Avx512F.FusedMultiplyAdd(a, b0, c50);
-            c51 = Avx512F.FusedMultiplyAdd(a, b1, c51);
-            a = Vector512.Create(s[6]);
-            c60 = Avx512F.FusedMultiplyAdd(a, b0, c60);
-            c61 = Avx512F.FusedMultiplyAdd(a, b1, c61);
-        }
-        Store(c00, c01, dst);
-        Store(c10, c11, dst + ldw);
-        Store(c20, c21, dst + 2 * ldw);
-        Store(c30, c31, dst + 3 * ldw);
-        Store(c40, c41, dst + 4 * ldw);
-        Store(c50, c51, dst + 5 * ldw);
-        Store(c60, c61, dst + 6 * ldw);
-    }
-
-    /// <summary>7 tiles x 16 channels, as <see cref="TwoVectors"/>, for the last 16 channels of an odd count of vectors.</summary>
+    /// <summary>7 tiles x 16 channels, as <see cref="PixelRowConvolution.TwoVectors"/> does 32, for the last 16 channels of an odd count of vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OneVector(float* s, int ldv, int depth, float* w, int ldw, float* dst)
     {
@@ -417,13 +380,6 @@ internal static unsafe class Winograd3x3
         Vector512.Store(c4, dst + 4 * ldw);
         Vector512.Store(c5, dst + 5 * ldw);
         Vector512.Store(c6, dst + 6 * ldw);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector512<float> low, Vector512<float> high, float* dst)
-    {
-        Vector512.Store(low, dst);
-        Vector512.Store(high, dst + Lanes);
     }
 
     /// <summary>

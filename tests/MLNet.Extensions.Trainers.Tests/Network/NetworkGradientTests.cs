@@ -86,29 +86,8 @@ public class NetworkGradientTests
         LayerSpec[] activation = relu ? [new ActivationSpec(ActivationKind.Relu)] : [];
         var stack = new LayerStack([new Conv2dSpec(3, 3, Padding: 1), new BatchNormSpec(), .. activation,
             new PoolingSpec(PoolingKind.Max), new FlattenSpec(), new DenseSpec(2)]);
-        var network = new NeuralNetwork(new InputLayout(new TensorShape(2, 7, 7)), stack);
-        network.Initialize(7);
-        const int batch = 3;
-        int[] lengths = Enumerable.Repeat(network.Layout.Size, batch).ToArray();
-        float[] rows = RandomData.Uniform(batch * network.Layout.Size, 3);
-        float[] weights = RandomData.Uniform(batch * network.OutputSize, 4);
-        SequentialWorkspace workspace = network.CreateWorkspace(batch, 1);
-        double Loss()
-        {
-            network.Load(workspace, rows, lengths, batch);
-            ReadOnlySpan<float> outputs = network.Forward(workspace, batch, training: true);
-            double sum = 0;
-            for (int i = 0; i < outputs.Length; i++)
-                sum += outputs[i] * (double)weights[i];
-            return sum;
-        }
-
-        Loss();
-        network.Buffer.ZeroGradients();
-        network.Sequential.Backward(workspace, batch, network.Buffer.Values, network.Buffer.Gradients, network.Buffer.State, weights);
-        float[] analytic = (float[])network.Buffer.Gradients.Clone();
-        Tolerance.AssertClose(CentralDifferences(network.Buffer.Values, Loss), analytic, relative: 2e-2, absolute: 2e-3,
-            what: $"dParameters bn pool relu={relu}");
+        AssertGradients(new NeuralNetwork(new InputLayout(new TensorShape(2, 7, 7)), stack), [98, 98, 98], $"bn pool relu={relu}",
+            training: true);
     }
 
     [Fact]
@@ -188,8 +167,11 @@ public class NetworkGradientTests
         Assert.Contains("TrailingFeatures", error.Message);
     }
 
-    /// <summary>Checks every parameter's gradient of sum(outputs · weights) against central differences.</summary>
-    internal static void AssertGradients(NeuralNetwork network, int[] lengths, string what)
+    /// <summary>
+    /// Checks every parameter's gradient of sum(outputs · weights) against central differences, the loss taken in
+    /// inference mode unless <paramref name="training"/> (batch statistics).
+    /// </summary>
+    internal static void AssertGradients(NeuralNetwork network, int[] lengths, string what, bool training = false)
     {
         network.Initialize(7);
         int batch = lengths.Length;
@@ -200,7 +182,7 @@ public class NetworkGradientTests
         double Loss()
         {
             network.Load(workspace, rows, lengths, batch);
-            ReadOnlySpan<float> outputs = network.Forward(workspace, batch, training: false);
+            ReadOnlySpan<float> outputs = network.Forward(workspace, batch, training);
             double sum = 0;
             for (int i = 0; i < outputs.Length; i++)
                 sum += outputs[i] * (double)weights[i];
