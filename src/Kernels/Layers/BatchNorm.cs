@@ -77,12 +77,15 @@ public static class BatchNorm
     /// <summary>
     /// pooled := the 2x2, stride-2 max pool (<see cref="Pooling.MaxPool2d.IsTwoByTwo"/>) of x * scale[ch] + shift[ch],
     /// rectified when <paramref name="relu"/>, with argmax as <see cref="Pooling.MaxPool2d.Forward"/> gives it: the same
-    /// floats as <see cref="Normalize"/> then the pool, without writing the normalized tensor (two input rows at a time
-    /// go through a buffer on the stack). <paramref name="pool"/> is the pool's shape over this (N, C, H, W) input.
+    /// floats as <see cref="Normalize"/> then the pool, without writing the normalized tensor (a few rows of a plane at a
+    /// time go through a buffer on the stack). <paramref name="pool"/> is the pool's shape over this (N, C, H, W) input.
+    /// When <paramref name="winners"/> is not empty, it receives each window's winning x (before normalizing): all that
+    /// <see cref="PooledGradientSums"/> needs of x.
     /// </summary>
     /// <exception cref="ArgumentException">A span's length or the pool's shape does not match.</exception>
     public static unsafe void AffineMaxPool2x2(in BatchNormShape shape, in Pooling.Pool2dShape pool, ReadOnlySpan<float> x,
-        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool relu, Span<float> pooled, Span<int> argmax)
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool relu, Span<float> pooled, Span<int> argmax,
+        Span<float> winners = default)
     {
         Check(shape, x.Length, Math.Min(scale.Length, shift.Length));
         if (!Pooling.MaxPool2d.IsTwoByTwo(pool) || pool.Batch != shape.Batch || pool.Channels != shape.Channels
@@ -90,30 +93,17 @@ public static class BatchNorm
             throw new ArgumentException($"The pool {pool} is not a 2x2, stride-2 window over this batch norm's input.", nameof(pool));
         if (pooled.Length != pool.OutputSize || argmax.Length != pool.OutputSize)
             throw new ArgumentException($"pooled and argmax must have {pool.OutputSize} elements; they have {pooled.Length} and {argmax.Length}.");
-        int w = pool.Width, oh = pool.OutHeight, ow = pool.OutWidth, c = shape.Channels;
-        float* rows = stackalloc float[2 * w];
-        VectorWidth width = KernelSettings.EffectiveVectorWidth;
-        fixed (float* px = x, pOut = pooled)
+        if (!winners.IsEmpty && winners.Length != pool.OutputSize)
+            throw new ArgumentException($"winners must be empty or have {pool.OutputSize} elements; it has {winners.Length}.", nameof(winners));
+        fixed (float* px = x, pOut = pooled, pWin = winners)
         fixed (int* pArg = argmax)
         {
-            var pair = new ChannelRows(0, 0, 1, 2 * w);
-            for (int p = 0; p < shape.Batch * c; p++)
+            switch (KernelSettings.EffectiveVectorWidth)
             {
-                int ch = p % c;
-                float* plane = px + (long)p * shape.Spatial;
-                for (int y = 0; y < oh; y++)
-                {
-                    int rowStart = 2 * y * w;
-                    switch (width)
-                    {
-                        case VectorWidth.Bits512: BatchNormRows<Simd512, Vector512<float>>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
-                        case VectorWidth.Bits256: BatchNormRows<Simd256, Vector256<float>>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
-                        case VectorWidth.Bits128: BatchNormRows<Simd128, Vector128<float>>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
-                        default: BatchNormRows<SimdScalar, float>.Affine(pair, plane + rowStart, rows, scale[ch], shift[ch], relu); break;
-                    }
-                    // The row kernel reads image + rowStart: the buffer stands in for those two rows of the plane.
-                    Pooling.MaxPool2x2.Row(rows - rowStart, rowStart, w, ow, pOut + ((long)p * oh + y) * ow, pArg + ((long)p * oh + y) * ow);
-                }
+                case VectorWidth.Bits512: BatchNormRows<Simd512, Vector512<float>>.AffineMaxPool2x2(shape, pool, px, scale, shift, relu, pOut, pArg, pWin); break;
+                case VectorWidth.Bits256: BatchNormRows<Simd256, Vector256<float>>.AffineMaxPool2x2(shape, pool, px, scale, shift, relu, pOut, pArg, pWin); break;
+                case VectorWidth.Bits128: BatchNormRows<Simd128, Vector128<float>>.AffineMaxPool2x2(shape, pool, px, scale, shift, relu, pOut, pArg, pWin); break;
+                default: BatchNormRows<SimdScalar, float>.AffineMaxPool2x2(shape, pool, px, scale, shift, relu, pOut, pArg, pWin); break;
             }
         }
     }
@@ -160,6 +150,71 @@ public static class BatchNorm
         Check(shape, x.Length, meanDy.Length);
         for (int ch = 0; ch < shape.Channels; ch++)
             ChannelBackwardData(shape, x, dy, dx, ch, gamma[ch], mean[ch], invStd[ch], meanDy[ch], meanDyXhat[ch]);
+    }
+
+    /// <summary>
+    /// <see cref="GradientSums"/> for a batch norm whose 2x2 max pool (<see cref="AffineMaxPool2x2"/>) came after it, from
+    /// the pool's side only: dPooled, the pooled output when a ReLU sat between them (<paramref name="rectifiedPooled"/>,
+    /// empty otherwise) and the winners' x. Only winners carry gradient, so a quarter of the map is read and the full
+    /// dy is never formed. <paramref name="gated"/> receives dPooled as it reaches the winners (zero where the ReLU was
+    /// off), for <see cref="PooledBackwardData"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span's length does not match the pool's output.</exception>
+    public static unsafe void PooledGradientSums(in Pooling.Pool2dShape pool, ReadOnlySpan<float> dPooled, ReadOnlySpan<float> rectifiedPooled,
+        ReadOnlySpan<float> winners, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<double> sumDy, Span<double> sumDyXhat,
+        Span<float> gated)
+    {
+        int size = pool.OutputSize, c = pool.Channels, plane = pool.OutHeight * pool.OutWidth;
+        if (dPooled.Length != size || winners.Length != size || gated.Length != size || (!rectifiedPooled.IsEmpty && rectifiedPooled.Length != size))
+            throw new ArgumentException($"dPooled, winners, gated (and the rectified output when given) must have the pool's {size} outputs.");
+        if (mean.Length < c || invStd.Length < c || sumDy.Length < c || sumDyXhat.Length < c)
+            throw new ArgumentException($"The per-channel buffers must have C = {c} elements.");
+        fixed (float* pd = dPooled, pg = rectifiedPooled, pw = winners, po = gated)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                var rows = new ChannelRows((long)ch * plane, (long)c * plane, pool.Batch, plane);
+                (sumDy[ch], sumDyXhat[ch]) = KernelSettings.EffectiveVectorWidth switch
+                {
+                    VectorWidth.Bits512 => BatchNormRows<Simd512, Vector512<float>>.GatedGradientSums(rows, pd, pg, pw, mean[ch], invStd[ch], po),
+                    VectorWidth.Bits256 => BatchNormRows<Simd256, Vector256<float>>.GatedGradientSums(rows, pd, pg, pw, mean[ch], invStd[ch], po),
+                    VectorWidth.Bits128 => BatchNormRows<Simd128, Vector128<float>>.GatedGradientSums(rows, pd, pg, pw, mean[ch], invStd[ch], po),
+                    _ => BatchNormRows<SimdScalar, float>.GatedGradientSums(rows, pd, pg, pw, mean[ch], invStd[ch], po),
+                };
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="BackwardData"/> for a batch norm whose 2x2 max pool came after it, from the gated pooled gradient of
+    /// <see cref="PooledGradientSums"/> and the pool's winners: the pool's backward and this one in one pass, the same
+    /// floats as routing the gradient to the winners first and then running <see cref="BackwardData"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span's length or the pool's shape does not match.</exception>
+    public static unsafe void PooledBackwardData(in BatchNormShape shape, in Pooling.Pool2dShape pool, ReadOnlySpan<float> x,
+        ReadOnlySpan<float> gated, ReadOnlySpan<int> argmax, ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd,
+        ReadOnlySpan<float> meanDy, ReadOnlySpan<float> meanDyXhat, Span<float> dx)
+    {
+        Check(shape, x.Length, Math.Min(gamma.Length, meanDy.Length));
+        if (!Pooling.MaxPool2d.IsTwoByTwo(pool) || pool.Batch != shape.Batch || pool.Channels != shape.Channels
+            || pool.Height * pool.Width != shape.Spatial)
+            throw new ArgumentException($"The pool {pool} is not a 2x2, stride-2 window over this batch norm's input.", nameof(pool));
+        if (gated.Length != pool.OutputSize || argmax.Length != pool.OutputSize || dx.Length != shape.Size)
+            throw new ArgumentException($"gated and argmax must have the pool's {pool.OutputSize} outputs and dx N*C*S = {shape.Size}.");
+        int c = shape.Channels;
+        float[]? rented = 3 * c > 3072 ? System.Buffers.ArrayPool<float>.Shared.Rent(3 * c) : null;
+        Span<float> constants = rented ?? stackalloc float[3 * c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            // dx = k (dy - mean(dy) - xhat mean(dy xhat)) = k dy + (x * a + b), folded as ChannelBackwardData folds it.
+            float k = gamma[ch] * invStd[ch];
+            constants[ch] = k;
+            constants[c + ch] = -k * meanDyXhat[ch] * invStd[ch];
+            constants[2 * c + ch] = -k * meanDy[ch] + k * meanDyXhat[ch] * invStd[ch] * mean[ch];
+        }
+        Pooling.MaxPool2x2.BackwardThroughAffine(pool, gated, argmax, x, constants[..c], constants.Slice(c, c), constants.Slice(2 * c, c), dx);
+        if (rented != null)
+            System.Buffers.ArrayPool<float>.Shared.Return(rented);
     }
 
     // Each helper below picks the SIMD width once per channel and loops over that channel's batch rows (one contiguous

@@ -95,6 +95,49 @@ internal static unsafe class BatchNormRows<TOps, TVector>
         return (sumDy, sumDyXhat);
     }
 
+    /// <summary>
+    /// (sum of d, sum of d (winner - mean) invStd) over the channel's pooled rows, where d is dPooled + 0, or 0 where the
+    /// rectified pooled output is not positive (when <paramref name="gateOrNull"/> is given); d is also stored to
+    /// <paramref name="gated"/>. Only a window's winner carries gradient, so these are the sums over the full map.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (double SumDy, double SumDyXhat) GatedGradientSums(in ChannelRows rows, float* dPooled, float* gateOrNull, float* winners,
+        float mean, float invStd, float* gated)
+    {
+        int w = TOps.Count, n = rows.Length;
+        TVector vm = TOps.Broadcast(mean);
+        double sumDy = 0, sumDyXhat = 0;
+        for (int r = 0; r < rows.Count; r++)
+        {
+            long o = rows.First + r * rows.Stride;
+            float* pd = dPooled + o, pw = winners + o, pg = gated + o, gate = gateOrNull == null ? null : gateOrNull + o;
+            TVector s0 = TOps.Zero, c0 = TOps.Zero;
+            int i = 0;
+            for (; i <= n - w; i += w)
+            {
+                // + 0 turns a -0 gradient into +0, as the pool's backward does.
+                TVector d = TOps.Add(TOps.Load(pd + i), TOps.Zero);
+                if (gate != null)
+                    d = TOps.SelectPositive(TOps.Load(gate + i), d, TOps.Zero);
+                TOps.Store(d, pg + i);
+                s0 = TOps.Add(s0, d);
+                c0 = TOps.Add(c0, TOps.Multiply(d, TOps.Subtract(TOps.Load(pw + i), vm)));
+            }
+            // A pooled row is short (49 floats at 7x7): adding the lanes one by one into a double would cost more than the row.
+            double rowDy = TOps.HorizontalSum(s0), rowCentered = TOps.HorizontalSum(c0);
+            for (; i < n; i++)
+            {
+                float d = gate == null || gate[i] > 0f ? pd[i] + 0f : 0f;
+                pg[i] = d;
+                rowDy += d;
+                rowCentered += d * (pw[i] - mean);
+            }
+            sumDy += rowDy;
+            sumDyXhat += rowCentered * invStd;
+        }
+        return (sumDy, sumDyXhat);
+    }
+
     /// <summary>dx := k dy + (a x + bias) over the channel, in one pass.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Combine(in ChannelRows rows, float* dy, float* x, float* dx, float k, float a, float bias)
@@ -134,6 +177,66 @@ internal static unsafe class BatchNormRows<TOps, TVector>
                 float v = SimdScalar.MultiplyAdd(px[i], scale, shift);
                 py[i] = relu ? SimdScalar.Max(v, 0f) : v;
             }
+        }
+    }
+
+    /// <summary>
+    /// The pooled planes of <see cref="BatchNorm.AffineMaxPool2x2"/>: the row pairs of each (H, W) plane are normalized
+    /// into a stack buffer a few kilobytes at a time, then pooled from it. Per row pair, the call and the scalar tail of a
+    /// 2W-float row cost more than the arithmetic (W = 14 leaves 12 of 28 floats to the scalar loop at 16 lanes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AffineMaxPool2x2(in BatchNormShape shape, in Pooling.Pool2dShape pool, float* x, ReadOnlySpan<float> scale,
+        ReadOnlySpan<float> shift, bool relu, float* pooled, int* argmax, float* winnersOrNull)
+    {
+        int w = pool.Width, oh = pool.OutHeight, ow = pool.OutWidth, c = shape.Channels;
+        int pairsPerChunk = Math.Max(1, ChunkFloats / (2 * w));
+        float* buffer = stackalloc float[Math.Min(pairsPerChunk, oh) * 2 * w];
+        for (int p = 0; p < shape.Batch * c; p++)
+        {
+            int ch = p % c;
+            float* plane = x + (long)p * shape.Spatial;
+            float* o = pooled + (long)p * oh * ow;
+            int* arg = argmax + (long)p * oh * ow;
+            for (int y0 = 0; y0 < oh; y0 += pairsPerChunk)
+            {
+                int pairs = Math.Min(pairsPerChunk, oh - y0), rowStart = 2 * y0 * w;
+                AffineOutOfPlace(plane + rowStart, buffer, pairs * 2 * w, scale[ch], shift[ch], relu);
+                // The row kernel reads image + rowStart: the buffer stands in for these rows of the plane.
+                for (int y = y0; y < y0 + pairs; y++)
+                {
+                    Pooling.MaxPool2x2.Row(buffer - rowStart, 2 * y * w, w, ow, o + y * ow, arg + y * ow, winnersOrNull == null ? null : plane,
+                        winnersOrNull == null ? null : winnersOrNull + (long)p * oh * ow + y * ow);
+                }
+            }
+        }
+    }
+
+    // Floats of one plane normalized at a time before pooling: a few kilobytes stay in L1 between the two steps.
+    private const int ChunkFloats = 2048;
+
+    // y := scale x + shift (rectified) over n floats, y not overlapping x, so a partial last vector is redone over the
+    // previous one's end: same values in the same places, and no scalar tail.
+    private static void AffineOutOfPlace(float* x, float* y, int n, float scale, float shift, bool relu)
+    {
+        int w = TOps.Count;
+        TVector vs = TOps.Broadcast(scale), vt = TOps.Broadcast(shift);
+        int i = 0;
+        for (; i <= n - w; i += w)
+        {
+            TVector v = TOps.MultiplyAdd(TOps.Load(x + i), vs, vt);
+            TOps.Store(relu ? TOps.Max(v, TOps.Zero) : v, y + i);
+        }
+        if (i < n && n >= w)
+        {
+            TVector v = TOps.MultiplyAdd(TOps.Load(x + n - w), vs, vt);
+            TOps.Store(relu ? TOps.Max(v, TOps.Zero) : v, y + n - w);
+            return;
+        }
+        for (; i < n; i++)
+        {
+            float v = SimdScalar.MultiplyAdd(x[i], scale, shift);
+            y[i] = relu ? SimdScalar.Max(v, 0f) : v;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using MLNet.Extensions.Kernels.Primitives;
 
 namespace MLNet.Extensions.Kernels.Pooling;
 
@@ -38,9 +39,9 @@ internal static unsafe class MaxPool2x2
                 {
                     int rowStart = 2 * y * w;
                     if (avx2)
-                        RowAvx2(image, rowStart, w, ow, o + y * ow, arg + y * ow);
+                        RowAvx2(image, rowStart, w, ow, o + y * ow, arg + y * ow, null, null);
                     else if (sse)
-                        RowSse(image, rowStart, w, ow, o + y * ow, arg + y * ow);
+                        RowSse(image, rowStart, w, ow, o + y * ow, arg + y * ow, null, null);
                     else
                         RowScalar(image, rowStart, w, ow, o + y * ow, arg + y * ow);
                 }
@@ -52,14 +53,26 @@ internal static unsafe class MaxPool2x2
     /// One output row: the maxima of the windows on input rows rowStart / w and the next (both read from
     /// <paramref name="image"/> + rowStart), with winners as plane indices; what <see cref="Forward"/> runs per row.
     /// </summary>
-    public static void Row(float* image, int rowStart, int w, int ow, float* o, int* arg)
+    public static void Row(float* image, int rowStart, int w, int ow, float* o, int* arg) => Row(image, rowStart, w, ow, o, arg, null, null);
+
+    /// <summary>
+    /// <see cref="Row(float*, int, int, int, float*, int*)"/> that also stores, when <paramref name="source"/> is not null,
+    /// each winner's value in <paramref name="source"/> (laid out as the image) to <paramref name="winners"/>: the same
+    /// choices applied to a second tensor, cheaper than gathering by the winners' indices afterwards.
+    /// </summary>
+    public static void Row(float* image, int rowStart, int w, int ow, float* o, int* arg, float* source, float* winners)
     {
         if (UseAvx2(ow))
-            RowAvx2(image, rowStart, w, ow, o, arg);
+            RowAvx2(image, rowStart, w, ow, o, arg, source, winners);
         else if (UseSse(ow))
-            RowSse(image, rowStart, w, ow, o, arg);
+            RowSse(image, rowStart, w, ow, o, arg, source, winners);
         else
             RowScalar(image, rowStart, w, ow, o, arg);
+        if (source != null && !UseAvx2(ow) && !UseSse(ow))
+        {
+            for (int x = 0; x < ow; x++)
+                winners[x] = source[arg[x]];
+        }
     }
 
     private static void RowScalar(float* image, int rowStart, int w, int ow, float* o, int* arg)
@@ -88,7 +101,7 @@ internal static unsafe class MaxPool2x2
     /// 0 1 4 5 2 3 6 7, so the plane indices are built in that order and both results are put right by one permute.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowAvx2(float* image, int rowStart, int w, int ow, float* o, int* arg)
+    private static void RowAvx2(float* image, int rowStart, int w, int ow, float* o, int* arg, float* source, float* winners)
     {
         float* top = image + rowStart, bottom = top + w;
         Vector256<int> lanes = Vector256.Create(0, 2, 8, 10, 4, 6, 12, 14);
@@ -110,6 +123,15 @@ internal static unsafe class MaxPool2x2
             Vector256<int> winner = Avx.BlendVariable(upperAt.AsSingle(), lowerAt.AsSingle(), ul).AsInt32();
             Avx.Store(o + at, Avx2.Permute4x64(best.AsDouble(), 0xD8).AsSingle());
             Avx.Store(arg + at, Avx2.Permute4x64(winner.AsInt64(), 0xD8).AsInt32());
+            if (source != null)
+            {
+                float* sTop = source + rowStart, sBottom = sTop + w;
+                Vector256<float> s0 = Avx.LoadVector256(sTop + i), s1 = Avx.LoadVector256(sTop + i + 8);
+                Vector256<float> s2 = Avx.LoadVector256(sBottom + i), s3 = Avx.LoadVector256(sBottom + i + 8);
+                Vector256<float> sUpper = Avx.BlendVariable(Avx.Shuffle(s0, s1, 0x88), Avx.Shuffle(s0, s1, 0xDD), ab);
+                Vector256<float> sLower = Avx.BlendVariable(Avx.Shuffle(s2, s3, 0x88), Avx.Shuffle(s2, s3, 0xDD), cd);
+                Avx.Store(winners + at, Avx2.Permute4x64(Avx.BlendVariable(sUpper, sLower, ul).AsDouble(), 0xD8).AsSingle());
+            }
             if (at == ow - 8)
                 break;
         }
@@ -117,7 +139,7 @@ internal static unsafe class MaxPool2x2
 
     /// <summary>4 outputs per step: the shuffle splits even and odd columns in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowSse(float* image, int rowStart, int w, int ow, float* o, int* arg)
+    private static void RowSse(float* image, int rowStart, int w, int ow, float* o, int* arg, float* source, float* winners)
     {
         float* top = image + rowStart, bottom = top + w;
         Vector128<int> lanes = Vector128.Create(0, 2, 4, 6), down = Vector128.Create(w);
@@ -136,6 +158,15 @@ internal static unsafe class MaxPool2x2
             Vector128<int> lowerAt = Sse2.Add(Sse2.Add(corner, down), Sse2.ShiftRightLogical(cd.AsInt32(), 31));
             Sse.Store(o + at, Sse41.BlendVariable(upper, lower, ul));
             Sse2.Store(arg + at, Sse41.BlendVariable(upperAt.AsSingle(), lowerAt.AsSingle(), ul).AsInt32());
+            if (source != null)
+            {
+                float* sTop = source + rowStart, sBottom = sTop + w;
+                Vector128<float> s0 = Sse.LoadVector128(sTop + i), s1 = Sse.LoadVector128(sTop + i + 4);
+                Vector128<float> s2 = Sse.LoadVector128(sBottom + i), s3 = Sse.LoadVector128(sBottom + i + 4);
+                Vector128<float> sUpper = Sse41.BlendVariable(Sse.Shuffle(s0, s1, 0x88), Sse.Shuffle(s0, s1, 0xDD), ab);
+                Vector128<float> sLower = Sse41.BlendVariable(Sse.Shuffle(s2, s3, 0x88), Sse.Shuffle(s2, s3, 0xDD), cd);
+                Sse.Store(winners + at, Sse41.BlendVariable(sUpper, sLower, ul));
+            }
             if (at == ow - 4)
                 break;
         }
@@ -246,5 +277,121 @@ internal static unsafe class MaxPool2x2
             if (at == ow - 4)
                 break;
         }
+    }
+    /// <summary>
+    /// dInput := k[c] dy + (a[c] x + b[c]) per channel c, where dy is dOutput routed to each window's winner (zero
+    /// elsewhere): <see cref="Backward"/> followed by batch norm's input gradient, in one pass that never stores dy. The
+    /// same floats as the two passes: dy enters the same multiply-adds, as zero where no window sent it anything.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardThroughAffine(in Pool2dShape shape, ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax,
+        ReadOnlySpan<float> input, ReadOnlySpan<float> k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> dInput)
+    {
+        int oh = shape.OutHeight, ow = shape.OutWidth, w = shape.Width, h = shape.Height, plane = h * w, c = shape.Channels;
+        int planes = shape.Batch * c;
+        bool avx2 = UseAvx2(ow), sse = !avx2 && UseSse(ow);
+        fixed (float* pDOut = dOutput, pIn = input, pDIn = dInput)
+        fixed (int* pArg = argmax)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                int ch = p % c;
+                float kc = k[ch], ac = a[ch], bc = b[ch];
+                float* x = pIn + (long)p * plane, dx = pDIn + (long)p * plane;
+                float* g = pDOut + (long)p * oh * ow;
+                int* arg = pArg + (long)p * oh * ow;
+                for (int y = 0; y < oh; y++)
+                {
+                    int rowStart = 2 * y * w;
+                    if (avx2)
+                        AffineRowAvx2(x, dx, rowStart, w, ow, g + y * ow, arg + y * ow, kc, ac, bc);
+                    else if (sse)
+                        AffineRowSse(x, dx, rowStart, w, ow, g + y * ow, arg + y * ow, kc, ac, bc);
+                    else
+                        AffineRowScalar(x, dx, rowStart, w, ow, g + y * ow, arg + y * ow, kc, ac, bc);
+                }
+                // An odd last column or row is in no window: its dy is zero.
+                if ((w & 1) != 0)
+                {
+                    for (int y = 0; y < 2 * oh; y++)
+                        dx[y * w + w - 1] = SimdScalar.MultiplyAdd(0f, kc, SimdScalar.MultiplyAdd(x[y * w + w - 1], ac, bc));
+                }
+                for (int i = 2 * oh * w; i < plane; i++)
+                    dx[i] = SimdScalar.MultiplyAdd(0f, kc, SimdScalar.MultiplyAdd(x[i], ac, bc));
+            }
+        }
+    }
+
+    private static void AffineRowScalar(float* x, float* dx, int rowStart, int w, int ow, float* g, int* arg, float k, float a, float b)
+    {
+        for (int j = 0; j < ow; j++)
+        {
+            int corner = rowStart + 2 * j, winner = arg[j];
+            float v = g[j];
+            Put(corner);
+            Put(corner + 1);
+            Put(corner + w);
+            Put(corner + w + 1);
+
+            void Put(int at) => dx[at] = SimdScalar.MultiplyAdd(winner == at ? v : 0f, k, SimdScalar.MultiplyAdd(x[at], a, b));
+        }
+    }
+
+    /// <summary>8 windows per step: the routed gradients are interleaved back into two rows of 16 floats as in <see cref="BackRowAvx2"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AffineRowAvx2(float* x, float* dx, int rowStart, int w, int ow, float* g, int* arg, float k, float a, float b)
+    {
+        Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), down = Vector256.Create(w);
+        Vector256<float> vk = Vector256.Create(k), va = Vector256.Create(a), vb = Vector256.Create(b);
+        for (int j = 0; ; j += 8)
+        {
+            int at = Math.Min(j, ow - 8), i = rowStart + 2 * at;
+            Vector256<float> v = Avx.LoadVector256(g + at);
+            Vector256<int> winner = Avx.LoadVector256(arg + at);
+            Vector256<int> corner = Avx2.Add(lanes, Vector256.Create(i)), below = Avx2.Add(corner, down);
+            Vector256<float> tl = Avx.And(Avx2.CompareEqual(winner, corner).AsSingle(), v);
+            Vector256<float> tr = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(corner, one)).AsSingle(), v);
+            Vector256<float> bl = Avx.And(Avx2.CompareEqual(winner, below).AsSingle(), v);
+            Vector256<float> br = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(below, one)).AsSingle(), v);
+            Vector256<float> topLow = Avx.UnpackLow(tl, tr), topHigh = Avx.UnpackHigh(tl, tr);
+            Vector256<float> bottomLow = Avx.UnpackLow(bl, br), bottomHigh = Avx.UnpackHigh(bl, br);
+            Store(Avx.Permute2x128(topLow, topHigh, 0x20), i);
+            Store(Avx.Permute2x128(topLow, topHigh, 0x31), i + 8);
+            Store(Avx.Permute2x128(bottomLow, bottomHigh, 0x20), i + w);
+            Store(Avx.Permute2x128(bottomLow, bottomHigh, 0x31), i + w + 8);
+            if (at == ow - 8)
+                break;
+        }
+
+        void Store(Vector256<float> dy, int at) =>
+            Avx.Store(dx + at, Simd256.MultiplyAdd(dy, vk, Simd256.MultiplyAdd(Avx.LoadVector256(x + at), va, vb)));
+    }
+
+    /// <summary>4 windows per step, as <see cref="AffineRowAvx2"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AffineRowSse(float* x, float* dx, int rowStart, int w, int ow, float* g, int* arg, float k, float a, float b)
+    {
+        Vector128<int> lanes = Vector128.Create(0, 2, 4, 6), one = Vector128.Create(1), down = Vector128.Create(w);
+        Vector128<float> vk = Vector128.Create(k), va = Vector128.Create(a), vb = Vector128.Create(b);
+        for (int j = 0; ; j += 4)
+        {
+            int at = Math.Min(j, ow - 4), i = rowStart + 2 * at;
+            Vector128<float> v = Sse.LoadVector128(g + at);
+            Vector128<int> winner = Sse2.LoadVector128(arg + at);
+            Vector128<int> corner = Sse2.Add(lanes, Vector128.Create(i)), below = Sse2.Add(corner, down);
+            Vector128<float> tl = Sse.And(Sse2.CompareEqual(winner, corner).AsSingle(), v);
+            Vector128<float> tr = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(corner, one)).AsSingle(), v);
+            Vector128<float> bl = Sse.And(Sse2.CompareEqual(winner, below).AsSingle(), v);
+            Vector128<float> br = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(below, one)).AsSingle(), v);
+            Store(Sse.UnpackLow(tl, tr), i);
+            Store(Sse.UnpackHigh(tl, tr), i + 4);
+            Store(Sse.UnpackLow(bl, br), i + w);
+            Store(Sse.UnpackHigh(bl, br), i + w + 4);
+            if (at == ow - 4)
+                break;
+        }
+
+        void Store(Vector128<float> dy, int at) =>
+            Sse.Store(dx + at, Simd128.MultiplyAdd(dy, vk, Simd128.MultiplyAdd(Sse.LoadVector128(x + at), va, vb)));
     }
 }

@@ -73,4 +73,7 @@ internal interface ISimd<TVector>
 
     /// <summary>Lane-wise square root.</summary>
     static abstract TVector Sqrt(TVector x);
+
+    /// <summary>The sum of the lanes, in one fixed order (a tree of pairwise adds): the same float on every run.</summary>
+    static abstract float HorizontalSum(TVector x);
 }

@@ -32,6 +32,7 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> SelectPositive(Vector512<float> a, Vector512<float> whenPositive, Vector512<float> otherwise) => Vector512.ConditionalSelect(Vector512.GreaterThan(a, Vector512<float>.Zero), whenPositive, otherwise);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> x) => Vector512.Sqrt(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float HorizontalSum(Vector512<float> x) => Vector512.Sum(x);
 }
 
 /// <summary>256-bit operations; multiply-then-add where there is no FMA, since software FMA would be far slower.</summary>
@@ -64,6 +65,7 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> SelectPositive(Vector256<float> a, Vector256<float> whenPositive, Vector256<float> otherwise) => Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256<float>.Zero), whenPositive, otherwise);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> x) => Vector256.Sqrt(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float HorizontalSum(Vector256<float> x) => Vector256.Sum(x);
 }
 
 /// <summary>128-bit operations (SSE/AVX or Arm AdvSimd); multiply-then-add where there is no FMA.</summary>
@@ -96,6 +98,7 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> SelectPositive(Vector128<float> a, Vector128<float> whenPositive, Vector128<float> otherwise) => Vector128.ConditionalSelect(Vector128.GreaterThan(a, Vector128<float>.Zero), whenPositive, otherwise);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Exp(Vector128<float> x) => Vector128.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> x) => Vector128.Sqrt(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float HorizontalSum(Vector128<float> x) => Vector128.Sum(x);
 }
 
 /// <summary>Scalar operations, so the scalar path is the same generic code with one-float "registers".</summary>
@@ -120,4 +123,5 @@ internal readonly struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float SelectPositive(float a, float whenPositive, float otherwise) => a > 0 ? whenPositive : otherwise;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float x) => MathF.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sqrt(float x) => MathF.Sqrt(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float HorizontalSum(float x) => x;
 }

@@ -211,9 +211,9 @@ internal sealed class SequentialNetwork
         context.PackedParameters = PackedSlice(i, packed);
         if (_fusedPool[i] >= 0)
         {
-            int pool = _fusedPool[i], pooled = batch * _layers[pool].OutputShape.Size;
-            context.PooledOutput = workspace.Activation(pool + 1)[..pooled];
-            context.PooledIndices = workspace.IndexCache(pool)[..pooled];
+            FusedPool(workspace, i, batch, ref context);
+            // Only a sub-batch's forward with the whole batch's statistics keeps what the fused backward reads.
+            context.PoolBackwardHere = workspace.PoolBackwardInLayerBefore[_fusedPool[i]] = training && sharedStatistics;
         }
         context.ForwardDoneBefore = _forwardDoneBefore[i];
         context.SharedStatistics = sharedStatistics;
@@ -245,6 +245,7 @@ internal sealed class SequentialNetwork
     {
         Layer layer = _layers[i];
         LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
+        FusedPoolBackward(workspace, i, batch, ref context);
         layer.BackwardPartial(round, ref context, workspace.Activation(i)[..(batch * layer.InputShape.Size)],
             workspace.Gradient(_gradientSlot[i + 1])[..(batch * layer.OutputShape.Size)], partial);
     }
@@ -296,8 +297,11 @@ internal sealed class SequentialNetwork
         Span<float> stash = default, int stashStart = 0)
     {
         Layer layer = _layers[i];
+        if (_forwardDoneBefore[i] && workspace.PoolBackwardInLayerBefore[i])
+            return;
         Span<float> dInput = i == 0 ? Span<float>.Empty : workspace.Gradient(_gradientSlot[i])[..(batch * layer.InputShape.Size)];
         LayerContext context = Context(workspace, i, batch, true, parameters, gradients, state);
+        FusedPoolBackward(workspace, i, batch, ref context);
         context.SharedStatistics = sharedStatistics;
         context.PackedParameters = PackedSlice(i, packed);
         context.WholeBatchStash = stash;
@@ -306,6 +310,24 @@ internal sealed class SequentialNetwork
             workspace.Activation(i)[..(batch * layer.InputShape.Size)],
             workspace.Activation(i + 1)[..(batch * layer.OutputShape.Size)],
             workspace.Gradient(_gradientSlot[i + 1])[..(batch * layer.OutputShape.Size)], dInput);
+    }
+
+    private void FusedPool(SequentialWorkspace workspace, int i, int batch, ref LayerContext context)
+    {
+        int pool = _fusedPool[i], pooled = batch * _layers[pool].OutputShape.Size;
+        context.PooledOutput = workspace.Activation(pool + 1)[..pooled];
+        context.PooledIndices = workspace.IndexCache(pool)[..pooled];
+    }
+
+    // The pool's output gradient, winners and output for a layer that does its fused pool's backward.
+    private void FusedPoolBackward(SequentialWorkspace workspace, int i, int batch, ref LayerContext context)
+    {
+        if (_fusedPool[i] < 0 || !workspace.PoolBackwardInLayerBefore[_fusedPool[i]])
+            return;
+        int pool = _fusedPool[i];
+        FusedPool(workspace, i, batch, ref context);
+        context.PoolBackwardHere = true;
+        context.PooledGradient = workspace.Gradient(_gradientSlot[pool + 1])[..(batch * _layers[pool].OutputShape.Size)];
     }
 
     private ReadOnlySpan<float> PackedSlice(int i, ReadOnlySpan<float> packed) =>

@@ -18,10 +18,12 @@ internal sealed class SequentialWorkspace
     private float[] _trailing = [];
     private float[] _scratch = [];
     private KernelRandom _random;
+    private readonly bool[] _poolBackwardInLayerBefore;
 
     public SequentialWorkspace(SequentialNetwork network, int capacity, ulong seed)
     {
         _network = network;
+        _poolBackwardInLayerBefore = new bool[network.Layers.Count];
         _random = new KernelRandom(seed);
         Allocate(Math.Max(1, capacity));
     }
@@ -53,6 +55,12 @@ internal sealed class SequentialWorkspace
     internal Span<int> IndexCache(int layer) => _indexCaches[layer];
 
     internal Span<float> Scratch => _scratch;
+
+    /// <summary>
+    /// Per layer: whether the last training forward left this pool's backward to the layer before it (a fused pool whose
+    /// layer kept what its own backward needs), so the pool's backward pass is skipped.
+    /// </summary>
+    internal Span<bool> PoolBackwardInLayerBefore => _poolBackwardInLayerBefore;
 
     /// <summary>Grows the buffers when a larger batch arrives, keeping the input already written; a no-op in steady state.</summary>
     public void EnsureCapacity(int batch)

@@ -136,9 +136,11 @@ public class BatchNormTests
     [MemberData(nameof(Widths))]
     public void PoolingAsItStoresGivesTheFloatsOfNormalizeThenPool(VectorWidth width)
     {
-        // 28 and 14 wide (the default CNN's maps), 13 wide with an odd last row and column, 9 and 6 wide (the SSE and scalar rows).
+        // 28 and 14 wide (the default CNN's maps), 13 wide with an odd last row and column, 9 and 6 wide (the SSE and scalar
+        // rows), 64x64 (normalized in two chunks of row pairs) and 1100 wide (one row pair is more than a chunk).
         using var scope = new VectorWidthScope(width);
-        foreach ((int n, int c, int h, int w) in new[] { (3, 2, 28, 28), (2, 3, 14, 14), (2, 2, 13, 13), (1, 2, 9, 9), (2, 1, 6, 6) })
+        foreach ((int n, int c, int h, int w) in new[] { (3, 2, 28, 28), (2, 3, 14, 14), (2, 2, 13, 13), (1, 2, 9, 9), (2, 1, 6, 6),
+            (1, 2, 64, 64), (2, 1, 3, 1100) })
         foreach (bool relu in new[] { false, true })
         {
             var shape = new BatchNormShape(n, c, h * w);
@@ -155,6 +157,60 @@ public class BatchNormTests
             BatchNorm.AffineMaxPool2x2(shape, pool, x, scale, shift, relu, pooled, at);
             Assert.Equal(expected, pooled);
             Assert.Equal(expectedAt, at);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void BackwardFromThePoolsSideGivesTheSumsAndFloatsOfRoutingThenBackwardData(VectorWidth width)
+    {
+        // The fused path (winners kept by the forward, gated pooled gradient, one pass to dx) against the pool's backward
+        // writing the full dy, then GradientSums and BackwardData over it; the default CNN's maps, odd maps, narrow rows.
+        using var scope = new VectorWidthScope(width);
+        foreach ((int n, int c, int h, int w) in new[] { (3, 2, 28, 28), (2, 3, 14, 14), (2, 2, 13, 13), (1, 2, 9, 9), (2, 1, 6, 6), (2, 2, 7, 5) })
+        foreach (bool relu in new[] { false, true })
+        {
+            var shape = new BatchNormShape(n, c, h * w);
+            var pool = new Kernels.Pooling.Pool2dShape(n, c, h, w, 2, 2, 2, 2);
+            float[] x = RandomData.Uniform(shape.Size, (ulong)(h * 10 + c), 2f);
+            float[] gamma = RandomData.Uniform(c, 31, 1.5f), beta = RandomData.Uniform(c, 32, 0.5f);
+            float[] mean = RandomData.Uniform(c, 33, 0.2f), invStd = Enumerable.Range(0, c).Select(i => 0.8f + 0.1f * i).ToArray();
+            var scale = new float[c];
+            var shift = new float[c];
+            for (int ch = 0; ch < c; ch++)
+            {
+                scale[ch] = gamma[ch] * invStd[ch];
+                shift[ch] = beta[ch] - mean[ch] * scale[ch];
+            }
+            var pooled = new float[pool.OutputSize];
+            var at = new int[pool.OutputSize];
+            var winners = new float[pool.OutputSize];
+            BatchNorm.AffineMaxPool2x2(shape, pool, x, scale, shift, relu, pooled, at, winners);
+            int plane = pool.OutHeight * pool.OutWidth;
+            for (int j = 0; j < winners.Length; j++)
+                Assert.Equal(x[j / plane * shape.Spatial + at[j]], winners[j]);
+
+            float[] dPooled = RandomData.Uniform(pool.OutputSize, (ulong)(h + c), 1f);
+            var dy = new float[shape.Size];
+            Kernels.Pooling.MaxPool2d.Backward(pool, dPooled, at, dy, relu ? pooled : default);
+            double[] sumDy = new double[c], sumDyXhat = new double[c], fusedDy = new double[c], fusedDyXhat = new double[c];
+            BatchNorm.GradientSums(shape, x, dy, mean, invStd, sumDy, sumDyXhat);
+            var gated = new float[pool.OutputSize];
+            BatchNorm.PooledGradientSums(pool, dPooled, relu ? pooled : default, winners, mean, invStd, fusedDy, fusedDyXhat, gated);
+            // The same terms (the map's zeros aside) grouped by pooled rows instead of full rows: a few float ulps apart.
+            for (int ch = 0; ch < c; ch++)
+            {
+                Assert.Equal(sumDy[ch], fusedDy[ch], 1e-5 * (1 + Math.Abs(sumDy[ch])));
+                Assert.Equal(sumDyXhat[ch], fusedDyXhat[ch], 1e-5 * (1 + Math.Abs(sumDyXhat[ch])));
+            }
+
+            double count = (double)n * h * w;
+            float[] meanDy = sumDy.Select(v => (float)(v / count)).ToArray(), meanDyXhat = sumDyXhat.Select(v => (float)(v / count)).ToArray();
+            var expected = new float[shape.Size];
+            BatchNorm.BackwardData(shape, x, dy, gamma, mean, invStd, meanDy, meanDyXhat, expected);
+            var dx = new float[shape.Size];
+            BatchNorm.PooledBackwardData(shape, pool, x, gated, at, gamma, mean, invStd, meanDy, meanDyXhat, dx);
+            Assert.Equal(expected, dx);
         }
     }
 

@@ -9,7 +9,8 @@ namespace MLNet.Extensions.Trainers.Network.Layers;
 /// state: running mean (C) then running variance (C), used at inference. A batch split into sub-batches is normalized
 /// with the statistics of the whole batch: two rounds of per-sub-batch sums (the mean, then the squared deviations
 /// around it) added in sub-batch order forward, one (the sums of dy and dy·x̂) backward.
-/// Cache: the batch mean (C), its inverse standard deviation (C), then the batch means of dy and dy·x̂ (C each).
+/// Cache: the batch mean (C), its inverse standard deviation (C), then the batch means of dy and dy·x̂ (C each); with a
+/// fused pool, then the pooled windows' winning inputs and their gated gradients (one pooled output each).
 /// </summary>
 internal sealed class BatchNormLayer : Layer
 {
@@ -31,7 +32,7 @@ internal sealed class BatchNormLayer : Layer
 
     public override int StateCount => 2 * _channels;
 
-    public override int CacheSize(int batch) => 4 * _channels;
+    public override int CacheSize(int batch) => 4 * _channels + (_pool == null ? 0 : 2 * batch * _pool.OutputShape.Size);
 
     public override IEnumerable<ParameterBlock> ParameterBlocks =>
     [
@@ -92,6 +93,13 @@ internal sealed class BatchNormLayer : Layer
     public override void BackwardPartial(int round, ref LayerContext context, ReadOnlySpan<float> input, ReadOnlySpan<float> dOutput,
         Span<double> partial)
     {
+        if (context.PoolBackwardHere)
+        {
+            // From the pool's side: its gradient reaches only the winners, whose inputs the forward kept.
+            BatchNorm.PooledGradientSums(_pool!.ShapeFor(context.Batch), context.PooledGradient, _relu ? context.PooledOutput : default,
+                Winners(ref context), context.Cache[.._channels], context.Cache.Slice(_channels, _channels), partial[.._channels], partial[_channels..], Gated(ref context));
+            return;
+        }
         BatchNorm.GradientSums(new BatchNormShape(context.Batch, _channels, _spatial), input, dOutput, context.Cache[.._channels],
             context.Cache.Slice(_channels, _channels), partial[.._channels], partial[_channels..]);
     }
@@ -117,6 +125,14 @@ internal sealed class BatchNormLayer : Layer
             }
         }
     }
+
+    // The winners' inputs (written by a forward with shared statistics) and the gated pooled gradient (by BackwardPartial,
+    // before backward overwrites the pool's gradient buffer, which is this layer's input-gradient buffer too).
+    private Span<float> Winners(ref LayerContext context) =>
+        context.Cache.Slice(4 * _channels, context.Batch * _pool!.OutputShape.Size);
+
+    private Span<float> Gated(ref LayerContext context) =>
+        context.Cache.Slice(4 * _channels + (context.Cache.Length - 4 * _channels) / 2, context.Batch * _pool!.OutputShape.Size);
 
     // A following ReLU is applied as the normalized values are stored; backward reads the input, never the output.
     public override bool FuseFollowingRelu() => _relu = true;
@@ -147,7 +163,7 @@ internal sealed class BatchNormLayer : Layer
                 shift[ch] = beta[ch] - mean * scale[ch];
             }
             BatchNorm.AffineMaxPool2x2(shape, _pool!.ShapeFor(context.Batch), input, scale, shift, _relu, context.PooledOutput,
-                context.PooledIndices);
+                context.PooledIndices, context.PoolBackwardHere ? Winners(ref context) : default);
             return;
         }
         if (context.Training && context.SharedStatistics)
@@ -168,6 +184,15 @@ internal sealed class BatchNormLayer : Layer
         ReadOnlySpan<float> dOutput, Span<float> dInput)
     {
         var shape = new BatchNormShape(context.Batch, _channels, _spatial);
+        if (context.PoolBackwardHere)
+        {
+            // gamma's and beta's gradients came with the combined sums; only the input gradient is left.
+            if (!dInput.IsEmpty)
+                BatchNorm.PooledBackwardData(shape, _pool!.ShapeFor(context.Batch), input, Gated(ref context), context.PooledIndices,
+                    context.Parameters[.._channels], context.Cache[.._channels], context.Cache.Slice(_channels, _channels),
+                    context.Cache.Slice(2 * _channels, _channels), context.Cache.Slice(3 * _channels, _channels), dInput);
+            return;
+        }
         Span<float> scratch = dInput.IsEmpty ? context.Workspace[..shape.Size] : dInput;
         ReadOnlySpan<float> mean = context.Cache[.._channels], invStd = context.Cache.Slice(_channels, _channels);
         if (context.SharedStatistics)

@@ -32,6 +32,13 @@ internal ref struct LayerContext
     public Span<float> PooledOutput;
     /// <summary>The following pool's winners, beside <see cref="PooledOutput"/>.</summary>
     public Span<int> PooledIndices;
+    /// <summary>
+    /// Set on a layer with a fused pool, in a training forward with shared statistics and in the backward after it: that
+    /// layer does the pool's backward inside its own (reading <see cref="PooledGradient"/>), and the pool's is skipped.
+    /// </summary>
+    public bool PoolBackwardHere;
+    /// <summary>The following pool's output gradient, when <see cref="PoolBackwardHere"/> (backward only).</summary>
+    public ReadOnlySpan<float> PooledGradient;
     /// <summary>True when the layer before already wrote this layer's output and winners (a pool fused into it), so forward does nothing.</summary>
     public bool ForwardDoneBefore;
     /// <summary>This layer's slice of the flat gradient buffer; backward accumulates into it.</summary>
