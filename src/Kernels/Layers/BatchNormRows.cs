@@ -7,8 +7,9 @@ namespace MLNet.Extensions.Kernels.Layers;
 internal readonly record struct ChannelRows(long First, long Stride, int Count, int Length);
 
 /// <summary>
-/// The row passes of <see cref="BatchNorm"/> over one channel, for one SIMD width. Sums run over four vector
-/// accumulators per row and are added to a double once per row, in row order, so they do not depend on the run. Each
+/// The row passes of <see cref="BatchNorm"/> over one channel, for one SIMD width. Sums run over vector accumulators per
+/// row, whose lanes are added in one fixed tree and then to a double once per row, in row order, so they do not depend
+/// on the run. Each
 /// pass is compiled optimized at its first call (tier-0 code of the generic SIMD calls was seen in the first epoch).
 /// </summary>
 internal static unsafe class BatchNormRows<TOps, TVector>
@@ -20,7 +21,6 @@ internal static unsafe class BatchNormRows<TOps, TVector>
     public static double Sum(in ChannelRows rows, float* x, float mean, bool squaredDeviation)
     {
         int w = TOps.Count, n = rows.Length;
-        float* lanes = stackalloc float[TOps.Count];
         TVector vm = TOps.Broadcast(mean);
         double total = 0;
         for (int r = 0; r < rows.Count; r++)
@@ -37,10 +37,8 @@ internal static unsafe class BatchNormRows<TOps, TVector>
             }
             for (; i <= n - w; i += w)
                 a0 = TOps.Add(a0, Term(TOps.Load(p + i), vm, squaredDeviation));
-            TOps.Store(TOps.Add(TOps.Add(a0, a1), TOps.Add(a2, a3)), lanes);
-            double row = 0;
-            for (int l = 0; l < w; l++)
-                row += lanes[l];
+            // One fixed tree over the lanes: adding them one by one into a double was a chain longer than a 196-float row.
+            double row = TOps.HorizontalSum(TOps.Add(TOps.Add(a0, a1), TOps.Add(a2, a3)));
             for (; i < n; i++)
                 row += squaredDeviation ? (p[i] - mean) * (p[i] - mean) : p[i];
             total += row;
@@ -53,7 +51,6 @@ internal static unsafe class BatchNormRows<TOps, TVector>
     public static (double SumDy, double SumDyXhat) GradientSums(in ChannelRows rows, float* dy, float* x, float mean, float invStd)
     {
         int w = TOps.Count, n = rows.Length;
-        float* lanes = stackalloc float[2 * TOps.Count];
         TVector vm = TOps.Broadcast(mean);
         double sumDy = 0, sumDyXhat = 0;
         for (int r = 0; r < rows.Count; r++)
@@ -76,14 +73,7 @@ internal static unsafe class BatchNormRows<TOps, TVector>
                 s0 = TOps.Add(s0, y0);
                 c0 = TOps.Add(c0, TOps.Multiply(y0, TOps.Subtract(TOps.Load(px + i), vm)));
             }
-            TOps.Store(TOps.Add(s0, s1), lanes);
-            TOps.Store(TOps.Add(c0, c1), lanes + w);
-            double rowDy = 0, rowCentered = 0;
-            for (int l = 0; l < w; l++)
-            {
-                rowDy += lanes[l];
-                rowCentered += lanes[w + l];
-            }
+            double rowDy = TOps.HorizontalSum(TOps.Add(s0, s1)), rowCentered = TOps.HorizontalSum(TOps.Add(c0, c1));
             for (; i < n; i++)
             {
                 rowDy += pdy[i];
