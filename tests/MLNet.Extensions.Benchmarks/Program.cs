@@ -5,7 +5,7 @@ namespace MLNet.Extensions.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- --filter '*'</c> runs the
 /// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- conv</c> prints per-pass times and
-/// the share of the FMA peak of the LeNet convolutions; <c>-- throughput [lenet]</c> prints end-to-end training and scoring rates (<c>lenet</c>: LeNet's end-to-end figures only); <c>-- lstm [train|score|single|engine|all] [threads]</c> only the LSTM ones;
+/// the share of the FMA peak of the LeNet convolutions; <c>-- throughput [lenet|lstm]</c> prints end-to-end training and scoring rates (<c>lenet</c> or <c>lstm</c>: that network's end-to-end figures only); <c>-- lstm [train|score|single|engine|all] [threads]</c> only the LSTM ones;
 /// <c>allreduce-share</c> (under mpirun) times a data-parallel LeNet step's allreduce.
 /// </summary>
 public static class Program
@@ -16,6 +16,11 @@ public static class Program
         if (args.Length > 1 && args[0] == "throughput" && args[1] == "lenet")
         {
             Training.EndToEnd.Run(threads: 2, cnnEpochs: 4, lstmEpochs: 0);
+            return;
+        }
+        if (args.Length > 1 && args[0] == "throughput" && args[1] == "lstm")
+        {
+            Training.EndToEnd.Run(threads: 2, cnnEpochs: 0, lstmEpochs: 3);
             return;
         }
         if (args.Length > 0 && args[0] == "throughput")

@@ -25,19 +25,23 @@ public static class EndToEnd
     private const int WarmUpBatches = 40;
     private const int WarmUpPasses = 70;
 
-    /// <summary>Runs both networks (the LSTM only when <paramref name="lstmEpochs"/> is positive) with <paramref name="threads"/> kernel threads and prints one line per figure.</summary>
+    /// <summary>
+    /// Runs both networks (LeNet only when <paramref name="cnnEpochs"/> is positive, the LSTM only when
+    /// <paramref name="lstmEpochs"/> is) with <paramref name="threads"/> kernel threads and prints one line per figure.
+    /// </summary>
     public static void Run(int threads, int cnnEpochs = 3, int lstmEpochs = 3)
     {
         KernelSettings.ThreadCount = threads;
         Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} logical cores; {threads} threads, widest SIMD {KernelSettings.EffectiveVectorWidth}");
         Console.WriteLine($"FMA peak: {ConvolutionProfile.FmaPeak(1):F0} GFLOPS on 1 thread, {ConvolutionProfile.FmaPeak(threads):F0} on {threads}");
         MnistDigit[] digits = MnistDigits.Load(MnistDigits.FindDataFolder());
-        Measure("LeNet", digits, new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), threads,
-            ml => ml.MulticlassClassification.Trainers.Cnn(new CnnOptions
-            {
-                Layers = Throughput.LeNet, Epochs = cnnEpochs, BatchSize = 64, LearningRate = 1e-3f, Optimizer = OptimizerKind.Adam,
-                ThreadCount = threads, Seed = 1,
-            }));
+        if (cnnEpochs > 0)
+            Measure("LeNet", digits, new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), threads,
+                ml => ml.MulticlassClassification.Trainers.Cnn(new CnnOptions
+                {
+                    Layers = Throughput.LeNet, Epochs = cnnEpochs, BatchSize = 64, LearningRate = 1e-3f, Optimizer = OptimizerKind.Adam,
+                    ThreadCount = threads, Seed = 1,
+                }));
         if (lstmEpochs <= 0)
             return;
         Measure("Row-MNIST LSTM", digits, new VectorDataViewType(NumberDataViewType.Single, 28, 28), threads,
