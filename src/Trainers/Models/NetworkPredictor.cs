@@ -54,14 +54,13 @@ internal sealed class NetworkPredictor
     {
         if (!Network.Layout.Accepts(features.Length))
             throw SizeError(features.Length, column, row);
-        string where = row >= 0 ? $" at row {row}" : "";
         int slot = features.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
         if (slot < 0)
             return true;
         if (NonFiniteInputsGiveNaN)
             return false;
         throw new InvalidOperationException(
-            $"Feature column '{column ?? FeatureColumnName}' has a non-finite value ({features[slot]}){where}, slot {slot}; networks need finite " +
+            $"Feature column '{column ?? FeatureColumnName}' has a non-finite value ({features[slot]}){(row >= 0 ? $" at row {row}" : "")}, slot {slot}; networks need finite " +
             "inputs (replace missing values first, e.g. with ReplaceMissingValues, or train with ScoreNonFiniteAsNaN = true to get NaN scores).");
     }
 

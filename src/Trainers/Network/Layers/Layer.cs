@@ -37,7 +37,8 @@ internal abstract class Layer
     /// Asks the layer to store, instead of its own output, the output of <paramref name="pool"/> that comes right after
     /// it (or after a ReLU it applies itself); true when it will, and the network then hands it that pool's output and
     /// winners (<see cref="LayerContext.PooledOutput"/>) and skips the pool's forward pass. Nothing may read this
-    /// layer's own output then, as the pool's backward and this layer's do not.
+    /// layer's own output then, as the pool's backward and this layer's do not. Where the context says
+    /// <see cref="LayerContext.PoolBackwardHere"/>, the layer also does the pool's backward inside its own.
     /// </summary>
     public virtual bool FuseFollowingPool(PoolingLayer pool) => false;
 
