@@ -226,58 +226,87 @@ internal static unsafe class MaxPool2x2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BackRowAvx2(float* image, int rowStart, int w, int ow, float* g, int* arg, float* gate)
     {
-        Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), down = Vector256.Create(w);
         for (int x = 0; ; x += 8)
         {
             int at = Math.Min(x, ow - 8), i = rowStart + 2 * at;
-            // + 0 turns a -0 gradient into +0, as the scatter into a cleared buffer (0 + v) did.
-            Vector256<float> v = Avx.Add(Avx.LoadVector256(g + at), Vector256<float>.Zero);
-            if (gate != null)
-                v = Avx.And(Avx.CompareGreaterThan(Avx.LoadVector256(gate + at), Vector256<float>.Zero), v);
-            Vector256<int> winner = Avx.LoadVector256(arg + at);
-            Vector256<int> corner = Avx2.Add(lanes, Vector256.Create(i)), below = Avx2.Add(corner, down);
-            Vector256<float> tl = Avx.And(Avx2.CompareEqual(winner, corner).AsSingle(), v);
-            Vector256<float> tr = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(corner, one)).AsSingle(), v);
-            Vector256<float> bl = Avx.And(Avx2.CompareEqual(winner, below).AsSingle(), v);
-            Vector256<float> br = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(below, one)).AsSingle(), v);
-            Vector256<float> topLow = Avx.UnpackLow(tl, tr), topHigh = Avx.UnpackHigh(tl, tr);
-            Vector256<float> bottomLow = Avx.UnpackLow(bl, br), bottomHigh = Avx.UnpackHigh(bl, br);
-            float* top = image + i, bottom = top + w;
-            Avx.Store(top, Avx.Permute2x128(topLow, topHigh, 0x20));
-            Avx.Store(top + 8, Avx.Permute2x128(topLow, topHigh, 0x31));
-            Avx.Store(bottom, Avx.Permute2x128(bottomLow, bottomHigh, 0x20));
-            Avx.Store(bottom + 8, Avx.Permute2x128(bottomLow, bottomHigh, 0x31));
+            RouteAvx2(g, arg, gate, at, i, w, out Vector256<float> top0, out Vector256<float> top1, out Vector256<float> bottom0,
+                out Vector256<float> bottom1);
+            Avx.Store(image + i, top0);
+            Avx.Store(image + i + 8, top1);
+            Avx.Store(image + i + w, bottom0);
+            Avx.Store(image + i + w + 8, bottom1);
             if (at == ow - 8)
                 break;
         }
+    }
+
+    /// <summary>
+    /// The gradients of 8 windows (outputs at..at + 7, whose top-left corner is plane index i) routed to their winners: two
+    /// rows of 16 floats, zero where a window did not pick the place. A window whose rectified maximum is not positive
+    /// passes nothing when <paramref name="gate"/> is given.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RouteAvx2(float* g, int* arg, float* gate, int at, int i, int w, out Vector256<float> top0, out Vector256<float> top1,
+        out Vector256<float> bottom0, out Vector256<float> bottom1)
+    {
+        Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1);
+        // + 0 turns a -0 gradient into +0, as the scatter into a cleared buffer (0 + v) did.
+        Vector256<float> v = Avx.Add(Avx.LoadVector256(g + at), Vector256<float>.Zero);
+        if (gate != null)
+            v = Avx.And(Avx.CompareGreaterThan(Avx.LoadVector256(gate + at), Vector256<float>.Zero), v);
+        Vector256<int> winner = Avx.LoadVector256(arg + at);
+        Vector256<int> corner = Avx2.Add(lanes, Vector256.Create(i)), below = Avx2.Add(corner, Vector256.Create(w));
+        Vector256<float> tl = Avx.And(Avx2.CompareEqual(winner, corner).AsSingle(), v);
+        Vector256<float> tr = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(corner, one)).AsSingle(), v);
+        Vector256<float> bl = Avx.And(Avx2.CompareEqual(winner, below).AsSingle(), v);
+        Vector256<float> br = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(below, one)).AsSingle(), v);
+        Vector256<float> topLow = Avx.UnpackLow(tl, tr), topHigh = Avx.UnpackHigh(tl, tr);
+        Vector256<float> bottomLow = Avx.UnpackLow(bl, br), bottomHigh = Avx.UnpackHigh(bl, br);
+        top0 = Avx.Permute2x128(topLow, topHigh, 0x20);
+        top1 = Avx.Permute2x128(topLow, topHigh, 0x31);
+        bottom0 = Avx.Permute2x128(bottomLow, bottomHigh, 0x20);
+        bottom1 = Avx.Permute2x128(bottomLow, bottomHigh, 0x31);
     }
 
     /// <summary>4 windows per step, as <see cref="BackRowAvx2"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BackRowSse(float* image, int rowStart, int w, int ow, float* g, int* arg, float* gate)
     {
-        Vector128<int> lanes = Vector128.Create(0, 2, 4, 6), one = Vector128.Create(1), down = Vector128.Create(w);
         for (int x = 0; ; x += 4)
         {
             int at = Math.Min(x, ow - 4), i = rowStart + 2 * at;
-            Vector128<float> v = Sse.Add(Sse.LoadVector128(g + at), Vector128<float>.Zero);
-            if (gate != null)
-                v = Sse.And(Sse.CompareGreaterThan(Sse.LoadVector128(gate + at), Vector128<float>.Zero), v);
-            Vector128<int> winner = Sse2.LoadVector128(arg + at);
-            Vector128<int> corner = Sse2.Add(lanes, Vector128.Create(i)), below = Sse2.Add(corner, down);
-            Vector128<float> tl = Sse.And(Sse2.CompareEqual(winner, corner).AsSingle(), v);
-            Vector128<float> tr = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(corner, one)).AsSingle(), v);
-            Vector128<float> bl = Sse.And(Sse2.CompareEqual(winner, below).AsSingle(), v);
-            Vector128<float> br = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(below, one)).AsSingle(), v);
-            float* top = image + i, bottom = top + w;
-            Sse.Store(top, Sse.UnpackLow(tl, tr));
-            Sse.Store(top + 4, Sse.UnpackHigh(tl, tr));
-            Sse.Store(bottom, Sse.UnpackLow(bl, br));
-            Sse.Store(bottom + 4, Sse.UnpackHigh(bl, br));
+            RouteSse(g, arg, gate, at, i, w, out Vector128<float> top0, out Vector128<float> top1, out Vector128<float> bottom0,
+                out Vector128<float> bottom1);
+            Sse.Store(image + i, top0);
+            Sse.Store(image + i + 4, top1);
+            Sse.Store(image + i + w, bottom0);
+            Sse.Store(image + i + w + 4, bottom1);
             if (at == ow - 4)
                 break;
         }
     }
+
+    /// <summary><see cref="RouteAvx2"/> for 4 windows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RouteSse(float* g, int* arg, float* gate, int at, int i, int w, out Vector128<float> top0, out Vector128<float> top1,
+        out Vector128<float> bottom0, out Vector128<float> bottom1)
+    {
+        Vector128<int> lanes = Vector128.Create(0, 2, 4, 6), one = Vector128.Create(1);
+        Vector128<float> v = Sse.Add(Sse.LoadVector128(g + at), Vector128<float>.Zero);
+        if (gate != null)
+            v = Sse.And(Sse.CompareGreaterThan(Sse.LoadVector128(gate + at), Vector128<float>.Zero), v);
+        Vector128<int> winner = Sse2.LoadVector128(arg + at);
+        Vector128<int> corner = Sse2.Add(lanes, Vector128.Create(i)), below = Sse2.Add(corner, Vector128.Create(w));
+        Vector128<float> tl = Sse.And(Sse2.CompareEqual(winner, corner).AsSingle(), v);
+        Vector128<float> tr = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(corner, one)).AsSingle(), v);
+        Vector128<float> bl = Sse.And(Sse2.CompareEqual(winner, below).AsSingle(), v);
+        Vector128<float> br = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(below, one)).AsSingle(), v);
+        top0 = Sse.UnpackLow(tl, tr);
+        top1 = Sse.UnpackHigh(tl, tr);
+        bottom0 = Sse.UnpackLow(bl, br);
+        bottom1 = Sse.UnpackHigh(bl, br);
+    }
+
     /// <summary>
     /// dInput := k[c] dy + (a[c] x + b[c]) per channel c, where dy is dOutput routed to each window's winner (zero
     /// elsewhere): <see cref="Backward"/> followed by batch norm's input gradient, in one pass that never stores dy. The
@@ -337,28 +366,20 @@ internal static unsafe class MaxPool2x2
         }
     }
 
-    /// <summary>8 windows per step: the routed gradients are interleaved back into two rows of 16 floats as in <see cref="BackRowAvx2"/>.</summary>
+    /// <summary>8 windows per step, routed as in <see cref="BackRowAvx2"/>, then through the affine map.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AffineRowAvx2(float* x, float* dx, int rowStart, int w, int ow, float* g, int* arg, float k, float a, float b)
     {
-        Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), down = Vector256.Create(w);
         Vector256<float> vk = Vector256.Create(k), va = Vector256.Create(a), vb = Vector256.Create(b);
         for (int j = 0; ; j += 8)
         {
             int at = Math.Min(j, ow - 8), i = rowStart + 2 * at;
-            Vector256<float> v = Avx.LoadVector256(g + at);
-            Vector256<int> winner = Avx.LoadVector256(arg + at);
-            Vector256<int> corner = Avx2.Add(lanes, Vector256.Create(i)), below = Avx2.Add(corner, down);
-            Vector256<float> tl = Avx.And(Avx2.CompareEqual(winner, corner).AsSingle(), v);
-            Vector256<float> tr = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(corner, one)).AsSingle(), v);
-            Vector256<float> bl = Avx.And(Avx2.CompareEqual(winner, below).AsSingle(), v);
-            Vector256<float> br = Avx.And(Avx2.CompareEqual(winner, Avx2.Add(below, one)).AsSingle(), v);
-            Vector256<float> topLow = Avx.UnpackLow(tl, tr), topHigh = Avx.UnpackHigh(tl, tr);
-            Vector256<float> bottomLow = Avx.UnpackLow(bl, br), bottomHigh = Avx.UnpackHigh(bl, br);
-            Store(Avx.Permute2x128(topLow, topHigh, 0x20), i);
-            Store(Avx.Permute2x128(topLow, topHigh, 0x31), i + 8);
-            Store(Avx.Permute2x128(bottomLow, bottomHigh, 0x20), i + w);
-            Store(Avx.Permute2x128(bottomLow, bottomHigh, 0x31), i + w + 8);
+            RouteAvx2(g, arg, null, at, i, w, out Vector256<float> top0, out Vector256<float> top1, out Vector256<float> bottom0,
+                out Vector256<float> bottom1);
+            Store(top0, i);
+            Store(top1, i + 8);
+            Store(bottom0, i + w);
+            Store(bottom1, i + w + 8);
             if (at == ow - 8)
                 break;
         }
@@ -371,22 +392,16 @@ internal static unsafe class MaxPool2x2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AffineRowSse(float* x, float* dx, int rowStart, int w, int ow, float* g, int* arg, float k, float a, float b)
     {
-        Vector128<int> lanes = Vector128.Create(0, 2, 4, 6), one = Vector128.Create(1), down = Vector128.Create(w);
         Vector128<float> vk = Vector128.Create(k), va = Vector128.Create(a), vb = Vector128.Create(b);
         for (int j = 0; ; j += 4)
         {
             int at = Math.Min(j, ow - 4), i = rowStart + 2 * at;
-            Vector128<float> v = Sse.LoadVector128(g + at);
-            Vector128<int> winner = Sse2.LoadVector128(arg + at);
-            Vector128<int> corner = Sse2.Add(lanes, Vector128.Create(i)), below = Sse2.Add(corner, down);
-            Vector128<float> tl = Sse.And(Sse2.CompareEqual(winner, corner).AsSingle(), v);
-            Vector128<float> tr = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(corner, one)).AsSingle(), v);
-            Vector128<float> bl = Sse.And(Sse2.CompareEqual(winner, below).AsSingle(), v);
-            Vector128<float> br = Sse.And(Sse2.CompareEqual(winner, Sse2.Add(below, one)).AsSingle(), v);
-            Store(Sse.UnpackLow(tl, tr), i);
-            Store(Sse.UnpackHigh(tl, tr), i + 4);
-            Store(Sse.UnpackLow(bl, br), i + w);
-            Store(Sse.UnpackHigh(bl, br), i + w + 4);
+            RouteSse(g, arg, null, at, i, w, out Vector128<float> top0, out Vector128<float> top1, out Vector128<float> bottom0,
+                out Vector128<float> bottom1);
+            Store(top0, i);
+            Store(top1, i + 4);
+            Store(bottom0, i + w);
+            Store(bottom1, i + w + 4);
             if (at == ow - 4)
                 break;
         }
