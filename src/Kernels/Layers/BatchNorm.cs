@@ -205,16 +205,17 @@ public static class BatchNorm
         float[]? rented = 3 * c > 3072 ? System.Buffers.ArrayPool<float>.Shared.Rent(3 * c) : null;
         Span<float> constants = rented ?? stackalloc float[3 * c];
         for (int ch = 0; ch < c; ch++)
-        {
-            // dx = k (dy - mean(dy) - xhat mean(dy xhat)) = k dy + (x * a + b), folded as ChannelBackwardData folds it.
-            float k = gamma[ch] * invStd[ch];
-            constants[ch] = k;
-            constants[c + ch] = -k * meanDyXhat[ch] * invStd[ch];
-            constants[2 * c + ch] = -k * meanDy[ch] + k * meanDyXhat[ch] * invStd[ch] * mean[ch];
-        }
+            (constants[ch], constants[c + ch], constants[2 * c + ch]) = BackwardConstants(gamma[ch], mean[ch], invStd[ch], meanDy[ch], meanDyXhat[ch]);
         Pooling.MaxPool2x2.BackwardThroughAffine(pool, gated, argmax, x, constants[..c], constants.Slice(c, c), constants.Slice(2 * c, c), dx);
         if (rented != null)
             System.Buffers.ArrayPool<float>.Shared.Return(rented);
+    }
+
+    // dx = k (dy - mean(dy) - xhat mean(dy xhat)) = k dy + (x * a + bias), the constants folded once per channel.
+    private static (float K, float A, float Bias) BackwardConstants(float gamma, float mean, float invStd, float meanDy, float meanDyXhat)
+    {
+        float k = gamma * invStd;
+        return (k, -k * meanDyXhat * invStd, -k * meanDy + k * meanDyXhat * invStd * mean);
     }
 
     // Each helper below picks the SIMD width once per channel and loops over that channel's batch rows (one contiguous
@@ -269,9 +270,7 @@ public static class BatchNorm
     private static unsafe void ChannelBackwardData(in BatchNormShape shape, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx,
         int ch, float gamma, float mean, float invStd, float meanDy, float meanDyXhat)
     {
-        // dx = k (dy - mean(dy) - xhat mean(dy xhat)) = k dy + (x * a + b) with the constants folded per channel.
-        float k = gamma * invStd;
-        float a = -k * meanDyXhat * invStd, bias = -k * meanDy + k * meanDyXhat * invStd * mean;
+        (float k, float a, float bias) = BackwardConstants(gamma, mean, invStd, meanDy, meanDyXhat);
         fixed (float* px = x, pdy = dy, pdx = dx)
         {
             var rows = Rows(shape, ch);

@@ -9,8 +9,8 @@ internal readonly record struct ChannelRows(long First, long Stride, int Count, 
 /// <summary>
 /// The row passes of <see cref="BatchNorm"/> over one channel, for one SIMD width. Sums run over vector accumulators per
 /// row, whose lanes are added in one fixed tree and then to a double once per row, in row order, so they do not depend
-/// on the run. Each
-/// pass is compiled optimized at its first call (tier-0 code of the generic SIMD calls was seen in the first epoch).
+/// on the run. Each pass is compiled optimized at its first call (tier-0 code of the generic SIMD calls was seen in the
+/// first epoch).
 /// </summary>
 internal static unsafe class BatchNormRows<TOps, TVector>
     where TOps : ISimd<TVector>

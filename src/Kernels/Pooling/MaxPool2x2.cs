@@ -63,16 +63,18 @@ internal static unsafe class MaxPool2x2
     public static void Row(float* image, int rowStart, int w, int ow, float* o, int* arg, float* source, float* winners)
     {
         if (UseAvx2(ow))
-            RowAvx2(image, rowStart, w, ow, o, arg, source, winners);
-        else if (UseSse(ow))
-            RowSse(image, rowStart, w, ow, o, arg, source, winners);
-        else
-            RowScalar(image, rowStart, w, ow, o, arg);
-        if (source != null && !UseAvx2(ow) && !UseSse(ow))
         {
-            for (int x = 0; x < ow; x++)
-                winners[x] = source[arg[x]];
+            RowAvx2(image, rowStart, w, ow, o, arg, source, winners);
+            return;
         }
+        if (UseSse(ow))
+        {
+            RowSse(image, rowStart, w, ow, o, arg, source, winners);
+            return;
+        }
+        RowScalar(image, rowStart, w, ow, o, arg);
+        for (int x = 0; source != null && x < ow; x++)
+            winners[x] = source[arg[x]];
     }
 
     private static void RowScalar(float* image, int rowStart, int w, int ow, float* o, int* arg)
