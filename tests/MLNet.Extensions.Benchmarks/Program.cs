@@ -4,7 +4,7 @@ namespace MLNet.Extensions.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project tests/MLNet.Extensions.Benchmarks -- --filter '*'</c> runs the
-/// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- conv</c> prints per-pass times and
+/// BenchmarkDotNet suites; <c>-- profile</c> prints where one CNN training step spends its time; <c>-- batchnorm</c> per-call times of the batch-norm and pool passes; <c>-- conv</c> prints per-pass times and
 /// the share of the FMA peak of the LeNet convolutions; <c>-- throughput [lenet|lstm]</c> prints end-to-end training and scoring rates (<c>lenet</c> or <c>lstm</c>: that network's end-to-end figures only); <c>-- lstm [train|score|single|engine|all] [threads]</c> only the LSTM ones;
 /// <c>allreduce-share</c> (under mpirun) times a data-parallel LeNet step's allreduce.
 /// </summary>
@@ -44,6 +44,11 @@ public static class Program
         {
             Convolution.ConvolutionProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0,
                 args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64);
+            return;
+        }
+        if (args.Length > 0 && args[0] == "batchnorm")
+        {
+            Layers.BatchNormProfile.Run();
             return;
         }
         if (args.Length > 0 && args[0] == "profile")
